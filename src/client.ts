@@ -1,0 +1,115 @@
+/**
+ * The client a user holds: key-value calls, watches and sessions, over the
+ * shared {@link Core}; `namespace()` returns a sibling on the same core.
+ * @module
+ * @internal
+ */
+import { Observable } from 'rxjs';
+import { toBytes } from './bytes.js';
+import type { Core } from './core/core.js';
+import { ClosedError, InvalidArgumentError } from './errors.js';
+import { toKeyValue, toWatchEvent } from './kv.js';
+import { Namespace } from './namespace.js';
+import type { Bytes, Rev } from './transport.js';
+import type { Conclave, CoreStats, KeyValue, Session, WatchEvent, WatchOptions } from './types.js';
+import { checkKey, checkPositiveInt, checkPrefix, checkRevision, checkSize, checkValue } from './validate.js';
+
+/** etcd's maximum lease TTL, in seconds. */
+export const MAX_TTL_SECONDS = 9_000_000_000;
+
+export class ConclaveClient implements Conclave {
+  constructor(
+    /** @internal */ readonly core: Core,
+    /** @internal */ readonly ns: Namespace,
+  ) {}
+
+  namespace(prefix: string): Conclave {
+    checkPrefix(prefix);
+    return new ConclaveClient(this.core, this.ns.child(toBytes(prefix)));
+  }
+
+  async get(key: string): Promise<KeyValue | undefined> {
+    checkKey(key);
+    this.core.checkOpen();
+    const res = await this.core.transport.range({ key: this.ns.key(toBytes(key)) });
+    this.core.observe(res.header);
+    const kv = res.kvs[0];
+    return kv && toKeyValue(kv, this.ns.prefix.length);
+  }
+
+  async getPrefix(prefix: string): Promise<KeyValue[]> {
+    checkPrefix(prefix);
+    this.core.checkOpen();
+    const res = await this.core.transport.range({ ...this.ns.prefixRange(toBytes(prefix)), sortOrder: 'ascend', sortTarget: 'key' });
+    this.core.observe(res.header);
+    const depth = this.ns.prefix.length;
+    return res.kvs.map((kv) => toKeyValue(kv, depth));
+  }
+
+  async put(key: string, value: string | Bytes, opts: { lease?: Rev } = {}): Promise<{ revision: Rev }> {
+    checkKey(key);
+    checkValue(value);
+    if (opts.lease !== undefined) checkRevision(opts.lease, 'lease');
+    this.core.checkOpen();
+    const stored = this.ns.key(toBytes(key));
+    const bytes = toBytes(value);
+    checkSize(stored, bytes, this.core.maxRequestBytes);
+    const res = await this.core.transport.put({ key: stored, value: bytes, lease: opts.lease });
+    this.core.observe(res.header);
+    return { revision: res.header.revision };
+  }
+
+  async delete(key: string, opts: { prefix?: boolean } = {}): Promise<{ deleted: number; revision: Rev }> {
+    if (opts.prefix) checkPrefix(key);
+    else checkKey(key);
+    this.core.checkOpen();
+    const range = opts.prefix ? this.ns.prefixRange(toBytes(key)) : { key: this.ns.key(toBytes(key)) };
+    const res = await this.core.transport.deleteRange(range);
+    this.core.observe(res.header);
+    return { deleted: Number(res.deleted), revision: res.header.revision };
+  }
+
+  watch(key: string, opts: WatchOptions = {}): Observable<WatchEvent> {
+    if (opts.prefix) checkPrefix(key);
+    else checkKey(key);
+    if (opts.fromRevision !== undefined) {
+      checkRevision(opts.fromRevision, 'fromRevision');
+      if (opts.fromRevision === 0n) throw new InvalidArgumentError('fromRevision must be >= 1');
+    }
+    const target = opts.prefix ? this.ns.prefixRange(toBytes(key)) : { key: this.ns.key(toBytes(key)), rangeEnd: undefined };
+    const prefixLength = this.ns.prefix.length;
+    const core = this.core;
+    return new Observable<WatchEvent>((subscriber) => {
+      if (core.closed) {
+        subscriber.error(new ClosedError());
+        return undefined;
+      }
+      return core.watchHub.subscribe({ ...target, prevKv: opts.prevKv === true }, opts.fromRevision, {
+        prefixLength,
+        next: (batch) => {
+          for (const event of batch.view(prefixLength, toWatchEvent)) subscriber.next(event);
+        },
+        error: (e) => subscriber.error(e),
+        complete: () => subscriber.complete(),
+      });
+    });
+  }
+
+  async session(opts: { ttlSeconds?: number } = {}): Promise<Session> {
+    const ttl = opts.ttlSeconds ?? this.core.sessionTtlSeconds;
+    checkPositiveInt(ttl, 'ttlSeconds', MAX_TTL_SECONDS);
+    return this.core.createSession(ttl);
+  }
+
+  stats(): CoreStats {
+    return this.core.stats();
+  }
+
+  close(): Promise<void> {
+    return this.core.close();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

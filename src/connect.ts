@@ -1,0 +1,87 @@
+/**
+ * `connect()`: validates options, builds the transport, waits for the
+ * cluster to answer, and returns a client.
+ * @module
+ */
+import { toBytes } from './bytes.js';
+import { ConclaveClient, MAX_TTL_SECONDS } from './client.js';
+import { Core } from './core/core.js';
+import { parseEndpoints } from './endpoints.js';
+import { ConclaveError, ConnectionError, InvalidArgumentError, abortErrorOf, throwIfAborted } from './errors.js';
+import { Namespace } from './namespace.js';
+import type { Transport, TransportOptions } from './transport.js';
+import type { Conclave, ConnectOptions, TransportName } from './types.js';
+import { DEFAULT_MAX_REQUEST_BYTES, checkPositiveInt, checkPrefix, checkSignal } from './validate.js';
+
+/** Builds a transport from resolved options. */
+export type TransportFactory = (options: TransportOptions) => Transport;
+
+export const DEFAULT_ENDPOINT = '127.0.0.1:2379';
+export const DEFAULT_DIAL_TIMEOUT_MS = 5000;
+
+/** The endpoints to use: the option, else `CONCLAVE_ENDPOINTS`, else the default. */
+export function resolveEndpoints(endpoints: string[] | undefined): string[] {
+  if (endpoints !== undefined) return endpoints;
+  const env = typeof process !== 'undefined' ? process.env['CONCLAVE_ENDPOINTS'] : undefined;
+  if (env && env.trim() !== '') return env.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return [DEFAULT_ENDPOINT];
+}
+
+/**
+ * Connects with the given transport factories (the package root binds the
+ * built-in adapters). Resolves once the cluster answered.
+ */
+export async function connectWith(
+  options: ConnectOptions,
+  factories: Partial<Record<TransportName, TransportFactory>>,
+): Promise<Conclave> {
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
+  checkSignal(options.signal);
+  throwIfAborted(options.signal);
+  const endpoints = resolveEndpoints(options.endpoints);
+  parseEndpoints(endpoints);
+  const namespace = options.namespace ?? '';
+  checkPrefix(namespace, 'namespace');
+  const sessionTtlSeconds = options.sessionTtlSeconds ?? 10;
+  checkPositiveInt(sessionTtlSeconds, 'sessionTtlSeconds', MAX_TTL_SECONDS);
+  const dialTimeoutMs = options.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS;
+  checkPositiveInt(dialTimeoutMs, 'dialTimeoutMs');
+  if (options.auth !== undefined) {
+    const { username, password } = options.auth as { username?: unknown; password?: unknown };
+    if (typeof username !== 'string' || username === '' || typeof password !== 'string') {
+      throw new InvalidArgumentError('auth must be { username: non-empty string, password: string }');
+    }
+  }
+
+  const transport = makeTransport(options, factories, { endpoints, auth: options.auth, tls: options.tls, dialTimeoutMs });
+  const core = new Core({ transport, root: new Namespace(toBytes(namespace)), sessionTtlSeconds, maxRequestBytes: DEFAULT_MAX_REQUEST_BYTES });
+  const deadline = AbortSignal.timeout(dialTimeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+  try {
+    const status = await transport.status({ signal });
+    core.observe(status.header);
+  } catch (error) {
+    await core.close().catch(() => undefined);
+    if (options.signal?.aborted) throw abortErrorOf(options.signal);
+    if (deadline.aborted) {
+      throw new ConnectionError(`etcd at ${endpoints.join(', ')} did not answer within ${dialTimeoutMs} ms`, { cause: error });
+    }
+    if (error instanceof ConclaveError) throw error;
+    throw new ConnectionError(`cannot connect to etcd at ${endpoints.join(', ')}`, { cause: error });
+  }
+  return new ConclaveClient(core, core.root);
+}
+
+function makeTransport(
+  options: ConnectOptions,
+  factories: Partial<Record<TransportName, TransportFactory>>,
+  resolved: TransportOptions,
+): Transport {
+  const choice = options.transport ?? 'grpc';
+  if (typeof choice === 'object' && choice !== null) return choice;
+  const factory = typeof choice === 'string' ? factories[choice] : undefined;
+  if (!factory) {
+    throw new InvalidArgumentError(`unknown transport ${JSON.stringify(choice)}; expected one of ${Object.keys(factories).join(', ')} or a Transport`);
+  }
+  return factory(resolved);
+}

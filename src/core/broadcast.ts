@@ -1,0 +1,124 @@
+/**
+ * A broadcast: one server watcher on one key range, shared by every
+ * subscriber of a client that asked for that range with the same options
+ * (etcd grpc-proxy's `watchBroadcast`, inside the client).
+ * @module
+ * @internal
+ */
+import type { WireEvent } from '../transport.js';
+
+/** All events of one revision, as etcd delivers them. Views per namespace depth are built once and shared. */
+export class Batch {
+  private views: Map<number, unknown[]> | undefined;
+  constructor(
+    readonly revision: bigint,
+    readonly events: readonly WireEvent[],
+  ) {}
+
+  /** The events converted for subscribers whose namespace prefix has `prefixLength` bytes; converted once per batch. */
+  view<T>(prefixLength: number, convert: (event: WireEvent, prefixLength: number) => T): readonly T[] {
+    this.views ??= new Map();
+    let view = this.views.get(prefixLength) as T[] | undefined;
+    if (!view) {
+      view = this.events.map((e) => convert(e, prefixLength));
+      this.views.set(prefixLength, view);
+    }
+    return view;
+  }
+}
+
+/** What a subscription looks like to the hub. */
+export interface Sink {
+  /** Bytes of the subscriber's namespace prefix (to strip from keys). */
+  readonly prefixLength: number;
+  next(batch: Batch): void;
+  error(error: Error): void;
+  complete(): void;
+}
+
+/** One subscription: delivers each revision at most once, in order. */
+export class Subscription {
+  /** Highest revision delivered (or skipped as "before subscribe"); later batches only. */
+  lastRevision: bigint;
+  /** Still being fed by its own catch-up watcher. */
+  catchUp: import('../transport.js').WatcherHandle | undefined;
+  /** A live subscription (no `fromRevision`): may be moved past a compaction it never depended on. */
+  readonly live: boolean;
+  received = false;
+  closed = false;
+
+  constructor(
+    readonly sink: Sink,
+    lastRevision: bigint,
+    live: boolean,
+  ) {
+    this.lastRevision = lastRevision;
+    this.live = live;
+  }
+
+  /** Delivers the batch if it is newer than anything delivered; isolates the subscriber's own failures. */
+  deliver(batch: Batch): void {
+    if (this.closed || batch.revision <= this.lastRevision) return;
+    this.lastRevision = batch.revision;
+    this.received = true;
+    this.sink.next(batch);
+  }
+}
+
+/** How many recent batches a broadcast keeps so late subscribers can join without a watcher of their own. */
+export const DEFAULT_HISTORY_BATCHES = 512;
+
+export class Broadcast {
+  readonly subscribers = new Set<Subscription>();
+  /** Every event with revision <= position has been delivered to the joined subscribers. */
+  position: bigint;
+  /** The history holds every batch with revision in (historyStart, position]. */
+  historyStart: bigint;
+  private readonly history: Batch[] = [];
+  handle: import('../transport.js').WatcherHandle | undefined;
+  /** The server confirmed the current watcher. */
+  created = false;
+  /** Whether the watcher has been created on the server at least once. */
+  everCreated = false;
+
+  constructor(
+    readonly id: string,
+    readonly key: Uint8Array,
+    readonly rangeEnd: Uint8Array | undefined,
+    readonly prevKv: boolean,
+    startRevision: bigint,
+    private readonly historyLimit = DEFAULT_HISTORY_BATCHES,
+  ) {
+    this.position = startRevision - 1n;
+    this.historyStart = this.position;
+  }
+
+  /** Records a batch and fans it out: O(subscribers), one conversion per namespace depth. */
+  publish(batch: Batch): void {
+    if (batch.revision <= this.position) return; // a duplicate after a resume race
+    this.position = batch.revision;
+    this.history.push(batch);
+    if (this.history.length > this.historyLimit) this.historyStart = this.history.shift()!.revision;
+    for (const sub of this.subscribers) sub.deliver(batch);
+  }
+
+  /** Nothing delivered up to `revision` is missing here: advances an idle broadcast. */
+  progress(revision: bigint): void {
+    if (revision > this.position) {
+      // No events in (position, revision]: history stays complete over the longer span.
+      this.position = revision;
+    }
+  }
+
+  /** Whether a subscription that has seen everything up to `revision` can join with no gap. */
+  canJoinAt(revision: bigint): boolean {
+    return revision >= this.historyStart;
+  }
+
+  /** Joins `sub`, replaying the kept batches it has not seen. */
+  join(sub: Subscription): void {
+    for (const batch of this.history) sub.deliver(batch);
+    if (sub.lastRevision < this.position) sub.lastRevision = this.position;
+    this.subscribers.add(sub);
+  }
+}

@@ -1,0 +1,412 @@
+/**
+ * The watch hub: every watch subscription of a client (and of all its
+ * namespaces) goes through here, and all subscriptions to the same key range
+ * with the same options share ONE server watcher ({@link Broadcast}) on ONE
+ * multiplexed watch stream.
+ *
+ * ## Joining
+ * A subscription has seen everything up to `lastRevision` (a live one: the
+ * client's last known store revision; one with `fromRevision: r`: r - 1).
+ * - No broadcast for its range: one is created starting at `lastRevision + 1`.
+ * - A broadcast whose kept history reaches back to `lastRevision`: the
+ *   subscription gets the kept batches it has not seen, then joins. No watcher.
+ * - Otherwise (an older `fromRevision`): a catch-up watcher of its own replays
+ *   history from `lastRevision + 1`; as soon as what it delivered meets the
+ *   broadcast's kept history, the catch-up watcher is cancelled and the
+ *   subscription joins. Each subscription drops batches at or below its
+ *   `lastRevision`, so the switch has no gap and no duplicate.
+ *
+ * ## Stream state machine
+ * | state        | event                         | next state / action |
+ * |--------------|-------------------------------|---------------------|
+ * | idle         | first watcher needed          | open: open stream, create every watcher |
+ * | open         | stream error                  | backoff: schedule reopen (jittered, 100 ms .. 1 s) |
+ * | open         | silent past progress timeout  | backoff: close stream, schedule reopen |
+ * | backoff      | timer                         | open: recreate every watcher from its position + 1 |
+ * | open         | last watcher cancelled        | idle: close stream |
+ * | any          | hub closed                    | closed: complete every subscription |
+ *
+ * A server cancel with a compaction errors only that watcher's subscriptions
+ * with `CompactedError` (live subscriptions that never received anything
+ * are moved to the compaction revision instead); other cancels (permission)
+ * error that watcher's subscriptions with the mapped error.
+ * @module
+ * @internal
+ */
+import { ExponentialBackoff, type IBackoff } from 'cockatiel';
+import { hex } from '../bytes.js';
+import { CompactedError } from '../errors.js';
+import type { ResponseHeader, Transport, WatchCancel, WatchStream, WatcherHandle, WatcherListener, WireEvent } from '../transport.js';
+import { Batch, Broadcast, Subscription, type Sink } from './broadcast.js';
+
+export interface WatchTarget {
+  /** Stored (namespaced) key. */
+  key: Uint8Array;
+  rangeEnd?: Uint8Array | undefined;
+  prevKv: boolean;
+}
+
+export interface WatchHubOptions {
+  /** How long the stream may stay silent (with watchers open) before a progress request; default 5000 ms. */
+  progressIntervalMs?: number;
+  /** How long to wait for any message after a progress request before reopening; default 3000 ms. */
+  progressTimeoutMs?: number;
+  /** Batches kept per broadcast for late joiners; default 512. */
+  historyBatches?: number;
+}
+
+type StreamState = 'idle' | 'open' | 'backoff' | 'closed';
+
+export class WatchHub {
+  private readonly broadcasts = new Map<string, Broadcast>();
+  /** Subscriptions still fed by their own catch-up watcher, with the broadcast they will join. */
+  private readonly catchUps = new Map<Subscription, Broadcast>();
+  private stream: WatchStream | undefined;
+  private state: StreamState = 'idle';
+  private backoff: IBackoff<unknown> | undefined;
+  private readonly backoffFactory = new ExponentialBackoff({ initialDelay: 50, maxDelay: 1000 });
+  private reopenTimer: ReturnType<typeof setTimeout> | undefined;
+  private watchdog: ReturnType<typeof setInterval> | undefined;
+  private lastMessageAt = 0;
+  private progressAskedAt = 0;
+  /** Streams opened so far (1 + reconnects). */
+  streamsOpened = 0;
+
+  constructor(
+    private readonly transport: Transport,
+    /** The highest store revision the client has seen; live subscriptions start after it. */
+    private readonly knownRevision: () => bigint,
+    /** Reports every header seen, so the client's known revision stays fresh. */
+    private readonly observeHeader: (header: ResponseHeader) => void,
+    private readonly options: WatchHubOptions = {},
+  ) {}
+
+  /** Subscribes `sink` to `target`. Returns the unsubscribe function. */
+  subscribe(target: WatchTarget, fromRevision: bigint | undefined, sink: Sink): () => void {
+    if (this.state === 'closed') {
+      sink.complete();
+      return () => {};
+    }
+    const live = fromRevision === undefined;
+    const start = live ? this.knownRevision() + 1n : fromRevision > 0n ? fromRevision : 1n;
+    const sub = new Subscription(sink, start - 1n, live);
+    const id = broadcastId(target);
+    let broadcast = this.broadcasts.get(id);
+    if (!broadcast) {
+      broadcast = new Broadcast(id, target.key, target.rangeEnd, target.prevKv, start, this.options.historyBatches);
+      this.broadcasts.set(id, broadcast);
+      broadcast.subscribers.add(sub);
+      this.createServerWatcher(broadcast);
+    } else if (broadcast.canJoinAt(sub.lastRevision)) {
+      broadcast.join(sub);
+    } else {
+      this.catchUps.set(sub, broadcast);
+      this.createCatchUp(sub, broadcast);
+    }
+    return () => this.unsubscribe(sub, broadcast);
+  }
+
+  stats(): { serverWatchers: number; watchSubscribers: number } {
+    let serverWatchers = this.catchUps.size;
+    let watchSubscribers = this.catchUps.size;
+    for (const b of this.broadcasts.values()) {
+      if (b.handle) serverWatchers++;
+      watchSubscribers += b.subscribers.size;
+    }
+    return { serverWatchers, watchSubscribers };
+  }
+
+  /** Completes every subscription and closes the stream. */
+  close(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.stopTimers();
+    this.stream?.close();
+    this.stream = undefined;
+    const subs = [...this.catchUps.keys()];
+    for (const b of this.broadcasts.values()) subs.push(...b.subscribers);
+    this.broadcasts.clear();
+    this.catchUps.clear();
+    for (const sub of subs) {
+      sub.closed = true;
+      sub.sink.complete();
+    }
+  }
+
+  // ---- subscriptions ------------------------------------------------------
+
+  private unsubscribe(sub: Subscription, broadcast: Broadcast): void {
+    if (sub.closed) return;
+    sub.closed = true;
+    if (this.catchUps.delete(sub)) {
+      sub.catchUp?.cancel();
+      sub.catchUp = undefined;
+    } else {
+      broadcast.subscribers.delete(sub);
+    }
+    this.dropIfUnused(broadcast);
+    this.idleIfEmpty();
+  }
+
+  private dropIfUnused(broadcast: Broadcast): void {
+    if (broadcast.subscribers.size > 0) return;
+    for (const b of this.catchUps.values()) if (b === broadcast) return;
+    if (this.broadcasts.get(broadcast.id) === broadcast) this.broadcasts.delete(broadcast.id);
+    broadcast.handle?.cancel();
+    broadcast.handle = undefined;
+  }
+
+  private idleIfEmpty(): void {
+    if (this.state !== 'open' && this.state !== 'backoff') return;
+    if (this.broadcasts.size > 0 || this.catchUps.size > 0) return;
+    this.stopTimers();
+    this.stream?.close();
+    this.stream = undefined;
+    this.state = 'idle';
+  }
+
+  /** A catch-up subscription joins its broadcast once what it has seen meets the broadcast's kept history. */
+  private tryMerge(sub: Subscription): void {
+    const broadcast = this.catchUps.get(sub);
+    if (!broadcast || !broadcast.canJoinAt(sub.lastRevision)) return;
+    this.catchUps.delete(sub);
+    sub.catchUp?.cancel();
+    sub.catchUp = undefined;
+    broadcast.join(sub);
+  }
+
+  private mergeCatchUpsOf(broadcast: Broadcast): void {
+    for (const [sub, b] of [...this.catchUps]) if (b === broadcast) this.tryMerge(sub);
+  }
+
+  // ---- server watchers ----------------------------------------------------
+
+  private ensureStream(): WatchStream | undefined {
+    if (this.state === 'closed' || this.state === 'backoff') return undefined;
+    if (this.stream) return this.stream;
+    this.state = 'open';
+    this.streamsOpened++;
+    this.lastMessageAt = performance.now();
+    this.progressAskedAt = 0;
+    const stream = this.transport.openWatch({
+      onMessage: (header) => {
+        this.heard(header);
+      },
+      onError: (error) => {
+        if (this.stream === stream) this.streamFailed(error);
+      },
+    });
+    this.stream = stream;
+    this.startWatchdog();
+    return stream;
+  }
+
+  private createServerWatcher(broadcast: Broadcast): void {
+    const stream = this.ensureStream();
+    if (!stream) return; // (re)created when the stream reopens
+    broadcast.created = false;
+    const listener: WatcherListener = {
+      onCreated: (header) => {
+        this.heard(header);
+        broadcast.created = true;
+        broadcast.everCreated = true;
+        this.backoff = undefined;
+        this.mergeCatchUpsOf(broadcast);
+      },
+      onEvents: (events, header) => {
+        this.heard(header);
+        for (const batch of batchesOf(events)) broadcast.publish(batch);
+        this.mergeCatchUpsOf(broadcast);
+      },
+      onProgress: (header) => {
+        this.heard(header);
+        broadcast.progress(header.revision);
+        this.mergeCatchUpsOf(broadcast);
+      },
+      onCanceled: (cancel) => {
+        if (broadcast.handle !== handle) return;
+        broadcast.handle = undefined;
+        this.broadcastCanceled(broadcast, cancel);
+      },
+    };
+    const handle = stream.watch(
+      {
+        key: broadcast.key,
+        rangeEnd: broadcast.rangeEnd,
+        startRevision: broadcast.position + 1n,
+        prevKv: broadcast.prevKv,
+        progressNotify: true,
+      },
+      listener,
+    );
+    broadcast.handle = handle;
+  }
+
+  private createCatchUp(sub: Subscription, broadcast: Broadcast): void {
+    const stream = this.ensureStream();
+    if (!stream) return;
+    const handle: WatcherHandle = stream.watch(
+      {
+        key: broadcast.key,
+        rangeEnd: broadcast.rangeEnd,
+        startRevision: sub.lastRevision + 1n,
+        prevKv: broadcast.prevKv,
+        progressNotify: true,
+      },
+      {
+        onCreated: (header) => {
+          this.heard(header);
+          this.backoff = undefined;
+        },
+        onEvents: (events, header) => {
+          this.heard(header);
+          for (const batch of batchesOf(events)) sub.deliver(batch);
+          this.tryMerge(sub);
+        },
+        onProgress: (header) => {
+          this.heard(header);
+          if (header.revision > sub.lastRevision) sub.lastRevision = header.revision;
+          this.tryMerge(sub);
+        },
+        onCanceled: (cancel) => {
+          if (sub.catchUp !== handle) return;
+          sub.catchUp = undefined;
+          this.catchUps.delete(sub);
+          this.fail(sub, cancel.error);
+          this.dropIfUnused(broadcast);
+          this.idleIfEmpty();
+        },
+      },
+    );
+    sub.catchUp = handle;
+  }
+
+  private broadcastCanceled(broadcast: Broadcast, cancel: WatchCancel): void {
+    const compacted = cancel.error instanceof CompactedError && cancel.compactRevision > 0n;
+    const movable = compacted ? [...broadcast.subscribers].filter((s) => s.live && !s.received) : [];
+    for (const sub of broadcast.subscribers) if (!movable.includes(sub)) this.fail(sub, cancel.error);
+    broadcast.subscribers.clear();
+    if (movable.length > 0) {
+      // Live subscriptions asked for "from now": history they never depended on is gone; start at the compaction point.
+      const moved = new Broadcast(broadcast.id, broadcast.key, broadcast.rangeEnd, broadcast.prevKv, cancel.compactRevision, this.options.historyBatches);
+      for (const sub of movable) {
+        if (sub.lastRevision < moved.position) sub.lastRevision = moved.position;
+        moved.subscribers.add(sub);
+      }
+      for (const [sub, b] of this.catchUps) if (b === broadcast) this.catchUps.set(sub, moved);
+      this.broadcasts.set(moved.id, moved);
+      this.createServerWatcher(moved);
+      return;
+    }
+    if (this.broadcasts.get(broadcast.id) === broadcast) this.broadcasts.delete(broadcast.id);
+    // Catch-ups waiting for this broadcast get a fresh one to join when they finish.
+    for (const [sub, b] of [...this.catchUps]) {
+      if (b !== broadcast) continue;
+      let next = this.broadcasts.get(broadcast.id);
+      if (!next) {
+        next = new Broadcast(broadcast.id, broadcast.key, broadcast.rangeEnd, broadcast.prevKv, sub.lastRevision + 1n, this.options.historyBatches);
+        this.broadcasts.set(next.id, next);
+        this.createServerWatcher(next);
+      }
+      this.catchUps.set(sub, next);
+    }
+    this.idleIfEmpty();
+  }
+
+  private fail(sub: Subscription, error: Error): void {
+    if (sub.closed) return;
+    sub.closed = true;
+    sub.sink.error(error);
+  }
+
+  // ---- resume ---------------------------------------------------------------
+
+  private streamFailed(_error: Error): void {
+    this.stream = undefined;
+    for (const b of this.broadcasts.values()) {
+      b.handle = undefined;
+      b.created = false;
+    }
+    for (const sub of this.catchUps.keys()) sub.catchUp = undefined;
+    if (this.broadcasts.size === 0 && this.catchUps.size === 0) {
+      this.stopTimers();
+      this.state = 'idle';
+      return;
+    }
+    this.scheduleReopen();
+  }
+
+  private scheduleReopen(): void {
+    if (this.state === 'closed') return;
+    this.state = 'backoff';
+    this.stopTimers();
+    this.backoff = this.backoff ? this.backoff.next(undefined) : this.backoffFactory.next(undefined);
+    this.reopenTimer = setTimeout(() => {
+      this.reopenTimer = undefined;
+      this.reopen();
+    }, this.backoff.duration);
+  }
+
+  /** Recreates every watcher from the revision after the last one it delivered. */
+  private reopen(): void {
+    if (this.state !== 'backoff') return;
+    this.state = 'idle';
+    if (this.broadcasts.size === 0 && this.catchUps.size === 0) return;
+    for (const b of this.broadcasts.values()) this.createServerWatcher(b);
+    for (const [sub, b] of this.catchUps) this.createCatchUp(sub, b);
+  }
+
+  private heard(header: ResponseHeader): void {
+    this.lastMessageAt = performance.now();
+    this.progressAskedAt = 0;
+    this.observeHeader(header);
+  }
+
+  /** Detects a silent stream: asks for progress, and reopens if nothing at all comes back. */
+  private startWatchdog(): void {
+    if (this.watchdog || !this.transport.capabilities.progressRequest) return;
+    const interval = this.options.progressIntervalMs ?? 5000;
+    const timeout = this.options.progressTimeoutMs ?? 3000;
+    this.watchdog = setInterval(() => {
+      if (this.state !== 'open' || !this.stream) return;
+      const now = performance.now();
+      if (this.progressAskedAt > 0) {
+        if (now - this.progressAskedAt >= timeout) {
+          const stream = this.stream;
+          stream.close();
+          if (this.stream === stream) this.streamFailed(new Error('watch stream silent'));
+        }
+        return;
+      }
+      if (now - this.lastMessageAt >= interval) {
+        this.progressAskedAt = now;
+        this.stream.requestProgress();
+      }
+    }, Math.min(interval, timeout) / 2);
+    this.watchdog.unref?.();
+  }
+
+  private stopTimers(): void {
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = undefined;
+    if (this.reopenTimer) clearTimeout(this.reopenTimer);
+    this.reopenTimer = undefined;
+  }
+}
+
+function broadcastId(target: WatchTarget): string {
+  return `${hex(target.key)}:${target.rangeEnd ? hex(target.rangeEnd) : '-'}:${target.prevKv ? 1 : 0}`;
+}
+
+/** Splits a response's events into one batch per revision (etcd may put several revisions in one response). */
+function batchesOf(events: readonly WireEvent[]): Batch[] {
+  const batches: Batch[] = [];
+  let start = 0;
+  for (let i = 1; i <= events.length; i++) {
+    if (i === events.length || events[i]!.kv.modRevision !== events[start]!.kv.modRevision) {
+      batches.push(new Batch(events[start]!.kv.modRevision, events.slice(start, i)));
+      start = i;
+    }
+  }
+  return batches;
+}

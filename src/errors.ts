@@ -1,0 +1,190 @@
+/**
+ * Conclave's typed errors. Everything the SDK throws or emits is a
+ * {@link ConclaveError}; `code` names the condition, `retryable` says whether the
+ * same call may succeed later, `cause` keeps the underlying failure.
+ *
+ * @example
+ * ```ts
+ * try { await client.get('k') }
+ * catch (e) { if (e instanceof ConnectionError && e.retryable) { ... } }
+ * ```
+ * @module
+ */
+
+export interface ConclaveErrorOptions {
+  cause?: unknown;
+  retryable?: boolean;
+  code?: string;
+}
+
+/** Base class of every Conclave error. */
+export class ConclaveError extends Error {
+  /** Stable, machine-readable condition, e.g. `'INVALID_ARGUMENT'`. */
+  readonly code: string;
+  /** Whether retrying the same call may succeed. */
+  readonly retryable: boolean;
+  override readonly cause: unknown;
+
+  constructor(message: string, options: ConclaveErrorOptions & { code: string }) {
+    super(message, { cause: options.cause });
+    this.name = new.target.name;
+    this.code = options.code;
+    this.retryable = options.retryable ?? false;
+    this.cause = options.cause;
+  }
+}
+
+/** Bad input, refused before anything was sent (or refused by etcd as malformed/too large). */
+export class InvalidArgumentError extends ConclaveError {
+  constructor(message: string, options: ConclaveErrorOptions = {}) {
+    super(message, { code: 'INVALID_ARGUMENT', ...options, retryable: false });
+  }
+}
+
+/** etcd is unreachable, the connection broke, or TLS failed. */
+export class ConnectionError extends ConclaveError {
+  constructor(message: string, options: ConclaveErrorOptions = {}) {
+    super(message, { code: 'CONNECTION', retryable: true, ...options });
+  }
+}
+
+/** Bad credentials, an invalid token, or permission denied. */
+export class AuthError extends ConclaveError {
+  constructor(message: string, options: ConclaveErrorOptions = {}) {
+    super(message, { code: 'AUTH', retryable: false, ...options });
+  }
+}
+
+/** The requested history was compacted away. */
+export class CompactedError extends ConclaveError {
+  /** The revision etcd has compacted up to; history from here on is still available. -1n when etcd did not say. */
+  readonly compactRevision: bigint;
+  constructor(compactRevision: bigint, options: ConclaveErrorOptions = {}) {
+    super(`requested revision has been compacted (compact revision ${compactRevision})`, {
+      code: 'COMPACTED',
+      ...options,
+      retryable: false,
+    });
+    this.compactRevision = compactRevision;
+  }
+}
+
+/** The session lease is gone (expired, revoked, or unreachable past its TTL). */
+export class SessionLostError extends ConclaveError {
+  constructor(message = 'session lease lost', options: ConclaveErrorOptions = {}) {
+    super(message, { code: 'SESSION_LOST', retryable: true, ...options });
+  }
+}
+
+/** A lock or leadership was lost before it was released. */
+export class LockLostError extends ConclaveError {
+  constructor(message = 'lock lost', options: ConclaveErrorOptions = {}) {
+    super(message, { code: 'LOCK_LOST', retryable: true, ...options });
+  }
+}
+
+/** A wait or call ran past its time limit. */
+export class TimeoutError extends ConclaveError {
+  constructor(message = 'timed out', options: ConclaveErrorOptions = {}) {
+    super(message, { code: 'TIMEOUT', retryable: true, ...options });
+  }
+}
+
+/** The caller's `AbortSignal` aborted the wait or call. */
+export class AbortError extends ConclaveError {
+  constructor(message = 'aborted', options: ConclaveErrorOptions = {}) {
+    super(message, { code: 'ABORTED', retryable: false, ...options });
+  }
+}
+
+/** The client (or the object) was closed. */
+export class ClosedError extends ConclaveError {
+  constructor(message = 'client is closed', options: ConclaveErrorOptions = {}) {
+    super(message, { code: 'CLOSED', retryable: false, ...options });
+  }
+}
+
+/** Any other failure reported by etcd; `code` is the gRPC status name (e.g. `'FAILED_PRECONDITION'`). */
+export class EtcdError extends ConclaveError {
+  /** The gRPC status code number (the gateway's `code` field). */
+  readonly status: number;
+  constructor(message: string, status: number, options: ConclaveErrorOptions = {}) {
+    super(message, { code: GRPC_STATUS_NAMES[status] ?? 'UNKNOWN', ...options });
+    this.status = status;
+  }
+}
+
+/** gRPC status code names by number (same numbers as the JSON gateway's `code`). */
+export const GRPC_STATUS_NAMES: readonly string[] = [
+  'OK',
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
+];
+
+const RETRYABLE_ETCD_MESSAGES = [
+  'etcdserver: no leader',
+  'etcdserver: leader changed',
+  'etcdserver: request timed out',
+  'etcdserver: not capable',
+  'etcdserver: too many requests',
+  'etcdserver: server stopped',
+  'etcdserver: request timed out, possibly due to previous leader failure',
+  'etcdserver: request timed out, possibly due to connection lost',
+];
+
+/**
+ * Maps an etcd failure, as a gRPC status code and message (what both gRPC and
+ * the JSON gateway report), to a typed error. The one place where wire
+ * failures become Conclave errors.
+ */
+export function errorFromStatus(status: number, message: string, cause?: unknown): ConclaveError {
+  const msg = message || GRPC_STATUS_NAMES[status] || 'etcd error';
+  if (msg.includes('required revision has been compacted')) return new CompactedError(-1n, { cause });
+  if (msg.includes('request is too large') || msg.includes('received message larger than max')) {
+    return new InvalidArgumentError(`etcd refused the request: ${msg}`, { cause, code: 'TOO_LARGE' });
+  }
+  if (msg.includes('authentication failed') || msg.includes('user name is empty')) {
+    return new AuthError(msg, { cause, code: 'AUTH_FAILED' });
+  }
+  if (msg.includes('invalid auth token') || msg.includes('auth: invalid auth token')) {
+    return new AuthError(msg, { cause, code: 'INVALID_TOKEN', retryable: true });
+  }
+  if (msg.includes('permission denied') || status === 7) {
+    return new AuthError(msg, { cause, code: 'PERMISSION_DENIED' });
+  }
+  if (status === 16) return new AuthError(msg, { cause, code: 'UNAUTHENTICATED', retryable: true });
+  if (status === 4) return new TimeoutError(msg, { cause });
+  if (status === 14) return new ConnectionError(msg, { cause });
+  if (status === 3) return new InvalidArgumentError(msg, { cause });
+  if (RETRYABLE_ETCD_MESSAGES.some((m) => msg.includes(m))) {
+    return new EtcdError(msg, status, { cause, retryable: true });
+  }
+  return new EtcdError(msg, status, { cause, retryable: false });
+}
+
+/** The error to reject with when `signal` aborted: its reason if typed, else an {@link AbortError}. */
+export function abortErrorOf(signal: AbortSignal): ConclaveError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof ConclaveError) return reason;
+  if (reason instanceof Error && reason.name === 'TimeoutError') return new TimeoutError('timed out', { cause: reason });
+  return new AbortError('aborted', { cause: reason });
+}
+
+/** Throws the abort error if `signal` is already aborted. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortErrorOf(signal);
+}
