@@ -5,6 +5,10 @@ import { defineConfig } from 'vitest/config';
  * started by the global setup for the whole run; 2 forked workers on the 2-core machine.
  */
 export default defineConfig({
+  resolve: {
+    // Examples import the package by name, as a user would; tests run them from source.
+    alias: { conclave: new URL('./src/index.ts', import.meta.url).pathname },
+  },
   test: {
     include: ['test/**/*.test.ts'],
     pool: 'forks',

@@ -11,8 +11,37 @@ import { ClosedError, InvalidArgumentError } from './errors.js';
 import { toKeyValue, toWatchEvent } from './kv.js';
 import { Namespace } from './namespace.js';
 import type { Bytes, Rev } from './transport.js';
-import type { Conclave, CoreStats, KeyValue, Session, WatchEvent, WatchOptions } from './types.js';
-import { checkKey, checkPositiveInt, checkPrefix, checkRevision, checkSize, checkValue } from './validate.js';
+import type {
+  Barrier,
+  Codec,
+  Conclave,
+  CoreStats,
+  DoubleBarrier,
+  Election,
+  KeyValue,
+  Mutex,
+  PriorityQueue,
+  Queue,
+  RWLock,
+  Semaphore,
+  ServiceRegistry,
+  Session,
+  Topic,
+  WatchEvent,
+  WatchOptions,
+} from './types.js';
+import { checkCodec } from './codec.js';
+import { createMutex } from './locks/mutex.js';
+import { createRWLock } from './locks/rwlock.js';
+import { createSemaphore } from './locks/semaphore.js';
+import { createElection } from './election/election.js';
+import { createBarrier } from './barriers/barrier.js';
+import { createDoubleBarrier } from './barriers/double-barrier.js';
+import { createQueue } from './queues/queue.js';
+import { createPriorityQueue } from './queues/priority-queue.js';
+import { createTopic } from './topics/topic.js';
+import { createServiceRegistry } from './services/registry.js';
+import { checkKey, checkName, checkPositiveInt, checkPrefix, checkRevision, checkSize, checkValue } from './validate.js';
 
 /** etcd's maximum lease TTL, in seconds. */
 export const MAX_TTL_SECONDS = 9_000_000_000;
@@ -99,6 +128,58 @@ export class ConclaveClient implements Conclave {
     const ttl = opts.ttlSeconds ?? this.core.sessionTtlSeconds;
     checkPositiveInt(ttl, 'ttlSeconds', MAX_TTL_SECONDS);
     return this.core.createSession(ttl);
+  }
+
+  topic<T = unknown>(name: string, opts: { codec?: Codec<T> } = {}): Topic<T> {
+    checkName(name);
+    return createTopic(this, name, checkCodec(opts.codec));
+  }
+
+  mutex(name: string): Mutex {
+    checkName(name);
+    return createMutex(this, name);
+  }
+
+  rwlock(name: string): RWLock {
+    checkName(name);
+    return createRWLock(this, name);
+  }
+
+  semaphore(name: string, permits: number): Semaphore {
+    checkName(name);
+    checkPositiveInt(permits, 'permits');
+    return createSemaphore(this, name, permits);
+  }
+
+  election(name: string): Election {
+    checkName(name);
+    return createElection(this, name);
+  }
+
+  barrier(name: string): Barrier {
+    checkName(name);
+    return createBarrier(this, name);
+  }
+
+  doubleBarrier(name: string, count: number): DoubleBarrier {
+    checkName(name);
+    checkPositiveInt(count, 'count');
+    return createDoubleBarrier(this, name, count);
+  }
+
+  queue<T = unknown>(name: string, opts: { codec?: Codec<T> } = {}): Queue<T> {
+    checkName(name);
+    return createQueue(this, name, checkCodec(opts.codec));
+  }
+
+  priorityQueue<T = unknown>(name: string, opts: { codec?: Codec<T> } = {}): PriorityQueue<T> {
+    checkName(name);
+    return createPriorityQueue(this, name, checkCodec(opts.codec));
+  }
+
+  services(name: string): ServiceRegistry {
+    checkName(name);
+    return createServiceRegistry(this, name);
   }
 
   stats(): CoreStats {

@@ -47,7 +47,37 @@ export {
   EtcdError,
 } from './errors.js';
 export type { ConclaveErrorOptions } from './errors.js';
-export type { Conclave, ConnectOptions, KeyValue, WatchEvent, WatchOptions, Codec, CoreStats, Session, TransportName, Bytes, Rev } from './types.js';
+export type {
+  Conclave,
+  ConnectOptions,
+  KeyValue,
+  WatchEvent,
+  WatchOptions,
+  Codec,
+  CoreStats,
+  Session,
+  TransportName,
+  Bytes,
+  Rev,
+  WaitOptions,
+  Lock,
+  Mutex,
+  RWLock,
+  Semaphore,
+  Election,
+  Leader,
+  Leadership,
+  Barrier,
+  DoubleBarrier,
+  Queue,
+  PriorityQueue,
+  ServiceRegistry,
+  ServiceInstance,
+  Registration,
+  Topic,
+  TopicMessage,
+} from './types.js';
+export { jsonCodec, stringCodec, bytesCodec } from './codec.js';
 export type * from './transport.js';
 export { createGrpcTransport } from '../adapters/grpc/index.js';
 export type { TransportFactory } from './connect.js';

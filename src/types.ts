@@ -108,7 +108,154 @@ export interface Conclave extends AsyncDisposable {
   watch(key: string, opts?: WatchOptions): Observable<WatchEvent>;
   /** A new session (its own lease, kept alive on the client's one keep-alive stream). */
   session(opts?: { ttlSeconds?: number }): Promise<Session>;
+  topic<T = unknown>(name: string, opts?: { codec?: Codec<T> }): Topic<T>;
+  mutex(name: string): Mutex;
+  rwlock(name: string): RWLock;
+  semaphore(name: string, permits: number): Semaphore;
+  election(name: string): Election;
+  barrier(name: string): Barrier;
+  doubleBarrier(name: string, count: number): DoubleBarrier;
+  queue<T = unknown>(name: string, opts?: { codec?: Codec<T> }): Queue<T>;
+  priorityQueue<T = unknown>(name: string, opts?: { codec?: Codec<T> }): PriorityQueue<T>;
+  services(name: string): ServiceRegistry;
   stats(): CoreStats;
   /** Idempotent; releases locks, resigns, revokes leases, closes the connection. */
   close(): Promise<void>;
+}
+
+// ---- Locks -----------------------------------------------------------------
+
+/** Options of every wait: abort it, or give up after `timeoutMs`. */
+export interface WaitOptions {
+  signal?: AbortSignal;
+  /** Rejects with `TimeoutError` after this many milliseconds. */
+  timeoutMs?: number;
+}
+
+/** A held lock (mutex, read/write lock, or semaphore permit). */
+export interface Lock extends AsyncDisposable {
+  /** The lock key, e.g. `${name}/${leaseIdHex}` as Go's `concurrency.Mutex` writes it. */
+  readonly key: string;
+  /** The lock key's create revision: strictly increasing per lock. Pass it to the resource you protect. */
+  readonly fencingToken: Rev;
+  /** Emits if the lock is lost before release (session lost, key deleted). */
+  readonly lost$: Observable<void>;
+  /** Aborted when the lock is lost or released. */
+  readonly signal: AbortSignal;
+  /** Idempotent. */
+  release(): Promise<void>;
+}
+
+/** A distributed mutex, compatible with etcd's Go `concurrency.Mutex` and `etcdctl lock`. */
+export interface Mutex {
+  /** Waits for the lock, FIFO by create revision. */
+  acquire(opts?: WaitOptions): Promise<Lock>;
+  /** Takes the lock if it is free; never waits, leaves no key behind when it fails. */
+  tryAcquire(): Promise<Lock | undefined>;
+  /** Runs `fn` holding the lock, and releases it after. */
+  withLock<R>(fn: (lock: Lock) => Promise<R>, opts?: WaitOptions): Promise<R>;
+}
+
+/** Many readers or one writer. */
+export interface RWLock {
+  readLock(opts?: WaitOptions): Promise<Lock>;
+  writeLock(opts?: WaitOptions): Promise<Lock>;
+}
+
+/** At most `permits` holders at once. */
+export interface Semaphore {
+  acquire(opts?: WaitOptions): Promise<Lock>;
+  tryAcquire(): Promise<Lock | undefined>;
+}
+
+// ---- Election --------------------------------------------------------------
+
+export interface Leader {
+  key: string;
+  value: Bytes;
+  /** The leader key's create revision: the term's fencing token. */
+  revision: Rev;
+}
+
+export interface Leadership extends AsyncDisposable {
+  readonly key: string;
+  /** Fencing token of this term. */
+  readonly revision: Rev;
+  readonly lost$: Observable<void>;
+  /** Aborted when leadership ends. */
+  readonly signal: AbortSignal;
+  /** Updates the leader's value without re-election. */
+  proclaim(value: string | Bytes): Promise<void>;
+  /** Idempotent; the next candidate takes over at once. */
+  resign(): Promise<void>;
+}
+
+/** Leader election, compatible with Go's `concurrency.Election` and `etcdctl elect`. */
+export interface Election {
+  /** Resolves when elected. */
+  campaign(value: string | Bytes, opts?: { signal?: AbortSignal }): Promise<Leadership>;
+  leader(): Promise<Leader | undefined>;
+  /** The current leader at subscribe, then every change; `undefined` = no leader. */
+  readonly leader$: Observable<Leader | undefined>;
+}
+
+// ---- Barriers and queues -----------------------------------------------------
+
+export interface Barrier {
+  hold(): Promise<void>;
+  release(): Promise<void>;
+  wait(opts?: { signal?: AbortSignal }): Promise<void>;
+}
+
+export interface DoubleBarrier {
+  /** Returns when `count` participants have entered. */
+  enter(opts?: { signal?: AbortSignal }): Promise<void>;
+  /** Returns when every participant has left. */
+  leave(opts?: { signal?: AbortSignal }): Promise<void>;
+}
+
+export interface Queue<T> {
+  enqueue(value: T): Promise<void>;
+  /** Waits; each item goes to exactly one dequeuer. */
+  dequeue(opts?: { signal?: AbortSignal }): Promise<T>;
+}
+
+export interface PriorityQueue<T> {
+  /** Lower number = served first; FIFO within a priority. */
+  enqueue(value: T, priority: number): Promise<void>;
+  dequeue(opts?: { signal?: AbortSignal }): Promise<T>;
+}
+
+// ---- Service registry ----------------------------------------------------------
+
+export interface ServiceInstance {
+  id: string;
+  address: string;
+  metadata: Record<string, unknown>;
+}
+
+export interface Registration extends AsyncDisposable {
+  readonly lost$: Observable<void>;
+  deregister(): Promise<void>;
+}
+
+export interface ServiceRegistry {
+  register(instance: { id: string; address: string; metadata?: Record<string, unknown> }): Promise<Registration>;
+  instances(): Promise<ServiceInstance[]>;
+  /** The full current set at subscribe, then on every change. */
+  readonly instances$: Observable<ServiceInstance[]>;
+}
+
+// ---- Topics ------------------------------------------------------------------
+
+export interface TopicMessage<T> {
+  topic: string;
+  value: T;
+  revision: Rev;
+}
+
+export interface Topic<T> {
+  publish(value: T): Promise<{ revision: Rev }>;
+  /** Live, or replay from a revision then live. */
+  messages$(opts?: { fromRevision?: Rev }): Observable<TopicMessage<T>>;
 }

@@ -111,7 +111,7 @@ export class LeaseHub {
 
   private scheduleReopen(): void {
     if (this.closed || this.leases.size === 0) return;
-    this.backoff = this.backoff ? this.backoff.next(undefined) : this.backoffFactory.next(undefined);
+    this.backoff = this.backoff ? this.backoff.next(undefined) : this.backoffFactory.next();
     this.reopenTimer = setTimeout(() => {
       this.reopenTimer = undefined;
       this.ensureStream();

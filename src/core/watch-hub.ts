@@ -340,7 +340,7 @@ export class WatchHub {
     if (this.state === 'closed') return;
     this.state = 'backoff';
     this.stopTimers();
-    this.backoff = this.backoff ? this.backoff.next(undefined) : this.backoffFactory.next(undefined);
+    this.backoff = this.backoff ? this.backoff.next(undefined) : this.backoffFactory.next();
     this.reopenTimer = setTimeout(() => {
       this.reopenTimer = undefined;
       this.reopen();

@@ -1,0 +1,41 @@
+/**
+ * Value codecs for topics and queues. The default is JSON (UTF-8).
+ * @module
+ */
+import { InvalidArgumentError } from './errors.js';
+import type { Codec } from './types.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** JSON in UTF-8. `undefined`, functions and symbols cannot be encoded (InvalidArgumentError). bigint is refused too. */
+export const jsonCodec: Codec<unknown> = {
+  encode(value: unknown): Uint8Array {
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(value);
+    } catch (cause) {
+      throw new InvalidArgumentError(`value cannot be encoded as JSON: ${(cause as Error).message}`, { cause });
+    }
+    if (text === undefined) throw new InvalidArgumentError(`value of type ${typeof value} cannot be encoded as JSON`);
+    return encoder.encode(text);
+  },
+  decode(bytes: Uint8Array): unknown {
+    return JSON.parse(decoder.decode(bytes));
+  },
+};
+
+/** Raw bytes, unchanged. */
+export const bytesCodec: Codec<Uint8Array> = { encode: (v) => v, decode: (b) => b };
+
+/** UTF-8 strings. */
+export const stringCodec: Codec<string> = { encode: (v) => encoder.encode(v), decode: (b) => new TextDecoder().decode(b) };
+
+/** Checks a user-supplied codec's shape. */
+export function checkCodec<T>(codec: Codec<T> | undefined): Codec<T> {
+  if (codec === undefined) return jsonCodec as Codec<T>;
+  if (typeof codec !== 'object' || codec === null || typeof codec.encode !== 'function' || typeof codec.decode !== 'function') {
+    throw new InvalidArgumentError('codec must have encode(value) and decode(bytes) functions');
+  }
+  return codec;
+}
