@@ -1,0 +1,169 @@
+/**
+ * The one grpc-js channel a gRPC transport talks through, and waiting for it
+ * to be connected.
+ *
+ * Design: every endpoint's addresses go into ONE channel whose target lists
+ * them all (`ipv4:10.0.0.1:2379,10.0.0.2:2379,...`) with the `pick_first`
+ * load-balancing policy. grpc-js then owns connection management: it connects
+ * to the first address that answers, keeps using it, and when that connection
+ * breaks it goes IDLE and, on the next call, walks the list again (a refused
+ * connection moves on immediately, a silent one after 250 ms, Happy Eyeballs
+ * style), with reconnect backoff 100 ms..1 s and keepalive pings to notice dead
+ * peers. We only add a bound on how long a caller waits for that
+ * ({@link EtcdChannel.waitReady}).
+ *
+ * @module
+ * @internal
+ */
+import * as grpc from '@grpc/grpc-js';
+import { ClosedError, ConnectionError, InvalidArgumentError, abortErrorOf } from '../../src/errors.js';
+import type { TlsOptions } from '../../src/transport.js';
+import { channelSecurity, type ChannelSecurity } from './credentials.js';
+import { parseEndpoint, resolveEndpoints, targetOf, type ParsedEndpoint } from './endpoints.js';
+
+/** Channel settings (already defaulted). */
+export interface ChannelConfig {
+  endpoints: readonly string[];
+  tls: TlsOptions | undefined;
+  keepaliveTimeMs: number;
+  keepaliveTimeoutMs: number;
+  /** Ping also when no call is active (etcd answers such pings with GOAWAY too_many_pings). */
+  keepalivePermitWithoutCalls: boolean;
+  /** Shuffle the address list (spreads clients over members); default false: endpoint order. */
+  shuffleEndpoints: boolean;
+  /** Extra grpc-js channel options, applied last. */
+  channelOptions: grpc.ChannelOptions | undefined;
+}
+
+/** etcd's own client accepts responses of any size; grpc-js needs a number. */
+const MAX_MESSAGE_BYTES = 2 ** 31 - 1;
+
+/** A method path no etcd serves: a probe that fails at pick time with grpc-js's last connection error. */
+const PROBE_PATH = '/conclave.Probe/LastConnectionError';
+
+/** Owns the grpc-js client/channel; resolves host names lazily (once, started at creation). */
+export class EtcdChannel {
+  readonly endpoints: readonly ParsedEndpoint[];
+  private readonly security: ChannelSecurity;
+  private client: grpc.Client | undefined;
+  private pending: Promise<grpc.Client> | undefined;
+  private closed = false;
+  /** `host:port` of the member that answered the last call ('' until one did). */
+  lastPeer = '';
+
+  constructor(private readonly config: ChannelConfig) {
+    if (config.endpoints.length === 0) throw new InvalidArgumentError('no etcd endpoints configured');
+    this.endpoints = config.endpoints.map(parseEndpoint);
+    this.security = channelSecurity(this.endpoints, config.tls);
+    // Start resolving now (host names) so the first call does not pay for it twice.
+    this.pending = this.resolve();
+    this.pending.catch(() => {
+      /* reported to the call that awaits it */
+    });
+  }
+
+  /** True after {@link close}. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** The grpc-js client bound to the channel (after host names are resolved). */
+  async getClient(): Promise<grpc.Client> {
+    if (this.closed) throw new ClosedError('transport is closed');
+    if (this.client) return this.client;
+    this.pending ??= this.resolve();
+    return this.pending;
+  }
+
+  private async resolve(): Promise<grpc.Client> {
+    try {
+      const addresses = await resolveEndpoints(this.endpoints);
+      if (this.closed) throw new ClosedError('transport is closed');
+      const options: grpc.ChannelOptions = {
+        'grpc.service_config': JSON.stringify({
+          loadBalancingConfig: [{ pick_first: { shuffleAddressList: this.config.shuffleEndpoints } }],
+        }),
+        'grpc.initial_reconnect_backoff_ms': 100,
+        'grpc.max_reconnect_backoff_ms': 1000,
+        'grpc.keepalive_time_ms': this.config.keepaliveTimeMs,
+        'grpc.keepalive_timeout_ms': this.config.keepaliveTimeoutMs,
+        'grpc.keepalive_permit_without_calls': this.config.keepalivePermitWithoutCalls ? 1 : 0,
+        'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+        'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+        // This transport's connections are its own: closing it never affects another client.
+        'grpc.use_local_subchannel_pool': 1,
+        ...this.security.options,
+        ...this.config.channelOptions,
+      };
+      this.client = new grpc.Client(targetOf(addresses), this.security.credentials, options);
+      return this.client;
+    } catch (err) {
+      this.pending = undefined; // let the next call try again (DNS may recover)
+      throw err;
+    }
+  }
+
+  /**
+   * Resolves when the channel is READY; rejects with a retryable
+   * {@link ConnectionError} if it is not by `deadline` (epoch ms), with
+   * `abortErrorOf(signal)` on abort, with {@link ClosedError} on close.
+   * Kicks an idle channel into connecting.
+   */
+  async waitReady(client: grpc.Client, deadline: number, signal: AbortSignal | undefined, dialTimeoutMs: number): Promise<void> {
+    const channel = client.getChannel();
+    for (;;) {
+      if (this.closed) throw new ClosedError('transport is closed');
+      if (signal?.aborted) throw abortErrorOf(signal);
+      const state = channel.getConnectivityState(true);
+      if (state === grpc.connectivityState.READY) return;
+      if (state === grpc.connectivityState.SHUTDOWN) throw new ClosedError('transport is closed');
+      if (Date.now() >= deadline) throw await this.dialFailure(client, dialTimeoutMs);
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = (): void => reject(abortErrorOf(signal!));
+        signal?.addEventListener('abort', onAbort, { once: true });
+        channel.watchConnectivityState(state, deadline, () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** The error for "no connection within dialTimeoutMs", with grpc-js's last connection error when it has one. */
+  async dialFailure(client: grpc.Client, dialTimeoutMs: number): Promise<ConnectionError> {
+    const where = this.endpoints.map((e) => e.original).join(', ');
+    const last = await this.lastConnectionError(client);
+    return new ConnectionError(
+      `no connection to etcd (${where}) within ${dialTimeoutMs} ms${last ? `: ${last}` : ''}`,
+    );
+  }
+
+  /**
+   * grpc-js keeps the last connection error in its picker: a call made while
+   * the channel is in TRANSIENT_FAILURE fails at pick time (never sent) with
+   * "No connection established. Last error: ...". A call to a path etcd does
+   * not serve reads it without side effects.
+   */
+  private lastConnectionError(client: grpc.Client): Promise<string | undefined> {
+    const state = client.getChannel().getConnectivityState(false);
+    if (state !== grpc.connectivityState.TRANSIENT_FAILURE) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      client.makeUnaryRequest(
+        PROBE_PATH,
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        Buffer.alloc(0),
+        new grpc.Metadata(),
+        { deadline: Date.now() + 200 },
+        (err) => resolve(err?.code === grpc.status.UNAVAILABLE ? err.details : undefined),
+      );
+    });
+  }
+
+  /** Closes the channel (pending calls fail, open streams end). Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.client?.close();
+  }
+}

@@ -1,0 +1,312 @@
+/**
+ * The multiplexed gRPC watch stream: one bidi `Watch` call carrying many watchers.
+ *
+ * - The call is opened on the first {@link GrpcWatchStream.watch} (or
+ *   `requestProgress`); requests made before it is open are queued and
+ *   flushed in order.
+ * - Creates are pipelined: every `watch()` writes its create request at once.
+ *   etcd answers creates in the order it received them (and grpc-proxy assigns
+ *   its own ids, ignoring client-chosen ones), so each `created` response is
+ *   matched to the head of a FIFO of pending creates; later responses are
+ *   routed by `watch_id`.
+ * - A watcher cancelled before its `created` arrived is cancelled on the
+ *   server as soon as its id is known, and never reported.
+ * - Routing: `created` -> `onCreated`; a `created` that is also `canceled`
+ *   (a create refused, e.g. permission denied: watch_id -1) -> `onCreated`
+ *   then `onCanceled`; events -> `onEvents`; no events, not created/canceled,
+ *   a known id -> `onProgress` (progress_notify); watch_id -1 without events
+ *   -> the stream handlers' `onMessage` (answer to `requestProgress`);
+ *   `canceled` -> `onCanceled` with `CompactedError(compact_revision)` when
+ *   the start revision was compacted, else the `cancel_reason` mapped by
+ *   `errorFromStatus` ("rpc error: code = PermissionDenied desc = ...").
+ * - A create refused for an invalid/expired token (etcd 3.4 answers
+ *   created+canceled, watch_id -1, "code = Unauthenticated") fails the whole
+ *   stream with `onError(AuthError)`: the token is per stream, so the core
+ *   must reopen, and the next open authenticates afresh.
+ * - The stream ends once (error: `onError`; `close()`: silently). A `watch()`
+ *   on an ended stream returns an inert handle and reports nothing.
+ *
+ * @module
+ * @internal
+ */
+import type * as grpc from '@grpc/grpc-js';
+import { ClosedError, CompactedError, ConnectionError, errorFromStatus } from '../../src/errors.js';
+import type {
+  ResponseHeader,
+  StreamHandlers,
+  WatchCreateRequest,
+  WatcherHandle,
+  WatcherListener,
+  WatchCancel,
+  WatchStream,
+} from '../../src/transport.js';
+import { openBidi, safely, type BidiContext } from './bidi.js';
+import {
+  decodeEvent,
+  decodeHeader,
+  encodeWatchCreate,
+  longIn,
+  type PbWatchRequest,
+  type PbWatchResponse,
+} from './codec.js';
+import type { Method } from './services.js';
+import { errorOf, failureOf, isTokenError } from './status.js';
+
+/** watch_id etcd uses for responses that belong to no watcher (progress for the whole stream, failed creates). */
+const NO_WATCHER = '-1';
+
+interface Watcher {
+  readonly request: WatchCreateRequest;
+  readonly listener: WatcherListener;
+  /** Server-assigned id once created. */
+  id: string | undefined;
+  /** Cancelled by the caller (no listener calls any more). */
+  cancelled: boolean;
+  /** Cancelled by the server or the stream ended. */
+  done: boolean;
+}
+
+type State = 'idle' | 'opening' | 'open' | 'ended';
+
+/**
+ * Parses etcd's `cancel_reason` ("rpc error: code = PermissionDenied desc = etcdserver: permission denied")
+ * into a status code and message.
+ */
+export function parseCancelReason(reason: string): { code: number; message: string } {
+  const m = /code\s*=\s*(\w+)\s+desc\s*=\s*(.*)$/s.exec(reason);
+  if (!m) return { code: 2, message: reason || 'watch canceled by the server' };
+  const name = m[1]!;
+  const codes: Record<string, number> = {
+    Canceled: 1,
+    Unknown: 2,
+    InvalidArgument: 3,
+    DeadlineExceeded: 4,
+    NotFound: 5,
+    AlreadyExists: 6,
+    PermissionDenied: 7,
+    ResourceExhausted: 8,
+    FailedPrecondition: 9,
+    Aborted: 10,
+    OutOfRange: 11,
+    Unimplemented: 12,
+    Internal: 13,
+    Unavailable: 14,
+    DataLoss: 15,
+    Unauthenticated: 16,
+  };
+  return { code: codes[name] ?? 2, message: m[2]!.trim() };
+}
+
+/** {@link WatchStream} over one gRPC bidi call. */
+export class GrpcWatchStream implements WatchStream {
+  private state: State = 'idle';
+  private call: grpc.ClientDuplexStream<PbWatchRequest, PbWatchResponse> | undefined;
+  private token: string | undefined;
+  /** Requests written before the call was open. */
+  private queued: PbWatchRequest[] = [];
+  /** Watchers whose create is in flight, in send order. */
+  private readonly pendingCreates: Watcher[] = [];
+  /** Created watchers by server id. */
+  private readonly byId = new Map<string, Watcher>();
+
+  constructor(
+    private readonly ctx: BidiContext,
+    private readonly method: Method<PbWatchRequest, PbWatchResponse>,
+    private readonly handlers: StreamHandlers<ResponseHeader>,
+    private readonly onEnded: (stream: GrpcWatchStream) => void,
+  ) {}
+
+  watch(request: WatchCreateRequest, listener: WatcherListener): WatcherHandle {
+    const watcher: Watcher = { request, listener, id: undefined, cancelled: false, done: false };
+    if (this.state === 'ended') {
+      // A stream that ended never reports again; the caller opens a new one.
+      watcher.done = true;
+      return { cancel: () => undefined };
+    }
+    this.pendingCreates.push(watcher);
+    this.send({ create_request: encodeWatchCreate(request) });
+    return { cancel: () => this.cancelWatcher(watcher) };
+  }
+
+  requestProgress(): boolean {
+    if (this.state === 'ended') return false;
+    this.send({ progress_request: {} });
+    return true;
+  }
+
+  close(): void {
+    if (this.state === 'ended') return;
+    this.end(undefined);
+  }
+
+  /** Number of live watchers (created or pending); for tests and debugging. */
+  get size(): number {
+    let n = 0;
+    for (const w of this.pendingCreates) if (!w.cancelled && !w.done) n++;
+    for (const w of this.byId.values()) if (!w.cancelled && !w.done) n++;
+    return n;
+  }
+
+  private cancelWatcher(w: Watcher): void {
+    if (w.cancelled || w.done) return;
+    w.cancelled = true;
+    if (w.id !== undefined) {
+      this.byId.delete(w.id);
+      this.send({ cancel_request: { watch_id: w.id } });
+    }
+    // Else: still pending; cancelled when its created response names its id.
+  }
+
+  private send(req: PbWatchRequest): void {
+    if (this.state === 'ended') return;
+    if (this.state === 'open' && this.call) {
+      this.call.write(req);
+      return;
+    }
+    this.queued.push(req);
+    if (this.state === 'idle') this.open();
+  }
+
+  private open(): void {
+    this.state = 'opening';
+    openBidi(this.ctx, this.method).then(
+      ({ call, token }) => {
+        if (this.state === 'ended') {
+          call.cancel();
+          return;
+        }
+        this.call = call;
+        this.token = token;
+        this.state = 'open';
+        call.on('data', (msg: PbWatchResponse) => this.onResponse(msg));
+        call.on('error', (err: unknown) => this.onCallError(err));
+        call.on('status', (status: grpc.StatusObject) => {
+          // A failed status was reported through 'error' first; an OK one means etcd ended the stream.
+          if (status.code === 0) this.end(new ConnectionError('etcd closed the watch stream'));
+        });
+        const queued = this.queued;
+        this.queued = [];
+        for (const req of queued) call.write(req);
+      },
+      (err: unknown) => this.end(err instanceof Error ? err : new ConnectionError(String(err))),
+    );
+  }
+
+  private onCallError(err: unknown): void {
+    if (this.state === 'ended') return;
+    const f = failureOf(err);
+    const mapped = errorOf(f, err);
+    if (this.token !== undefined && isTokenError(mapped)) this.ctx.tokens?.invalidate(this.token);
+    this.end(mapped);
+  }
+
+  /** Ends the stream; reports `error` to the handlers unless the caller closed it. */
+  private end(error: Error | undefined): void {
+    if (this.state === 'ended') return;
+    this.state = 'ended';
+    this.queued = [];
+    for (const w of this.pendingCreates) w.done = true;
+    for (const w of this.byId.values()) w.done = true;
+    this.pendingCreates.length = 0;
+    this.byId.clear();
+    const call = this.call;
+    this.call = undefined;
+    if (call) {
+      call.removeAllListeners('data');
+      call.removeAllListeners('status');
+      call.on('error', () => undefined); // the CANCELLED status of our own cancel
+      call.cancel();
+    }
+    this.onEnded(this);
+    if (error) safely(() => this.handlers.onError(error));
+  }
+
+  private onResponse(msg: PbWatchResponse): void {
+    if (this.state !== 'open') return;
+    const id = String(msg.watch_id ?? '0');
+    const header = decodeHeader(msg.header);
+    if (msg.created) {
+      this.onCreated(msg, id, header);
+      return;
+    }
+    if (msg.canceled) {
+      const w = this.byId.get(id);
+      if (!w) return;
+      this.byId.delete(id);
+      // etcd has forgotten the watcher; grpc-proxy has not (a compacted one stays in a dead broadcast that
+      // later watchers of the range join and hang on): cancel it explicitly. etcd ignores unknown ids.
+      this.send({ cancel_request: { watch_id: id } });
+      this.reportCanceled(w, msg);
+      return;
+    }
+    const events = msg.events ?? [];
+    if (events.length > 0) {
+      const w = this.byId.get(id);
+      if (!w || w.cancelled || w.done) return;
+      const decoded = events.map(decodeEvent);
+      safely(() => w.listener.onEvents(decoded, header));
+      return;
+    }
+    const w = this.byId.get(id);
+    if (w) {
+      // progress_notify for one watcher
+      if (!w.cancelled && !w.done) safely(() => w.listener.onProgress(header));
+      return;
+    }
+    if (id === NO_WATCHER) {
+      // Progress for the whole stream (the answer to requestProgress).
+      safely(() => this.handlers.onMessage(header));
+    }
+    // Else: a late message for a watcher we cancelled.
+  }
+
+  private onCreated(msg: PbWatchResponse, id: string, header: ResponseHeader): void {
+    const w = this.pendingCreates.shift();
+    if (!w) return; // not ours (cannot happen with etcd)
+    if (msg.canceled) {
+      // Refused at creation (auth, permission, invalid request) or compacted in the same answer.
+      const cancel = cancelOf(msg);
+      if (isTokenError(cancel.error)) {
+        if (this.token !== undefined) this.ctx.tokens?.invalidate(this.token);
+        this.end(cancel.error);
+        return;
+      }
+      if (w.cancelled || w.done) return;
+      safely(() => w.listener.onCreated(header));
+      if (w.cancelled || this.state !== 'open') return;
+      w.done = true;
+      safely(() => w.listener.onCanceled(cancel));
+      return;
+    }
+    if (w.cancelled) {
+      this.send({ cancel_request: { watch_id: id } });
+      return;
+    }
+    w.id = id;
+    this.byId.set(id, w);
+    safely(() => w.listener.onCreated(header));
+  }
+
+  private reportCanceled(w: Watcher, msg: PbWatchResponse): void {
+    if (w.cancelled || w.done) return;
+    w.done = true;
+    const cancel = cancelOf(msg);
+    safely(() => w.listener.onCanceled(cancel));
+  }
+}
+
+/** The {@link WatchCancel} a canceled response describes. */
+function cancelOf(msg: PbWatchResponse): WatchCancel {
+  const compactRevision = longIn(msg.compact_revision);
+  const reason = msg.cancel_reason ?? '';
+  let error: Error;
+  if (compactRevision > 0n) {
+    error = new CompactedError(compactRevision, { cause: reason || undefined });
+  } else if (reason) {
+    const { code, message } = parseCancelReason(reason);
+    error = errorFromStatus(code, message, reason);
+  } else {
+    error = new ClosedError('etcd cancelled the watcher');
+  }
+  return { compactRevision, reason, error };
+}
