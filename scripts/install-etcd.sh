@@ -41,7 +41,8 @@ report_found() {
   echo "install-etcd: found $1"
   local etcd="${1#etcd=}"
   etcd="${etcd%% etcdctl=*}"
-  "$etcd" --version | head -n 1
+  # sed reads all of it: with `head`, etcd could die of SIGPIPE and fail the script (pipefail).
+  "$etcd" --version | sed -n 1p
 }
 
 if found="$(find_etcd)"; then

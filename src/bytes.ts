@@ -62,9 +62,16 @@ export function prefixEnd(prefix: Bytes): Bytes {
   return FROM_KEY;
 }
 
-/** Lowercase hex of a byte string (for map keys and logs). */
+const HEX_DIGITS: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
+
+/**
+ * Lowercase hex of a byte string (for map keys and logs). On the hot path of
+ * every watch subscription (the broadcast id), so native where possible.
+ */
 export function hex(bytes: Bytes): string {
+  if (NodeBuffer) return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
   let s = '';
-  for (const b of bytes) s += b.toString(16).padStart(2, '0');
+  for (let i = 0; i < bytes.length; i++) s += HEX_DIGITS[bytes[i]!]!;
   return s;
 }

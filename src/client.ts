@@ -15,6 +15,7 @@ import type {
   Barrier,
   Codec,
   Conclave,
+  ConnectionStatus,
   CoreStats,
   DoubleBarrier,
   Election,
@@ -27,6 +28,7 @@ import type {
   ServiceRegistry,
   Session,
   Topic,
+  TopicOptions,
   WatchEvent,
   WatchOptions,
 } from './types.js';
@@ -41,12 +43,18 @@ import { createQueue } from './queues/queue.js';
 import { createPriorityQueue } from './queues/priority-queue.js';
 import { createTopic } from './topics/topic.js';
 import { createServiceRegistry } from './services/registry.js';
+import { toAsyncIterable, type AsyncValueIterator, type IterateOptions } from './events/async-iterable.js';
+import { ClientEvents } from './events/client-events.js';
+import type { ConclaveEvents } from './events/types.js';
+import { instrumentElection, instrumentMutex, instrumentRWLock, instrumentSemaphore } from './telemetry/instrument-locks.js';
 import { checkKey, checkName, checkPositiveInt, checkPrefix, checkRevision, checkSize, checkValue } from './validate.js';
 
 /** etcd's maximum lease TTL, in seconds. */
 export const MAX_TTL_SECONDS = 9_000_000_000;
 
 export class ConclaveClient implements Conclave {
+  private events_: ClientEvents | undefined;
+
   constructor(
     /** @internal */ readonly core: Core,
     /** @internal */ readonly ns: Namespace,
@@ -105,7 +113,8 @@ export class ConclaveClient implements Conclave {
       checkRevision(opts.fromRevision, 'fromRevision');
       if (opts.fromRevision === 0n) throw new InvalidArgumentError('fromRevision must be >= 1');
     }
-    const target = opts.prefix ? this.ns.prefixRange(toBytes(key)) : { key: this.ns.key(toBytes(key)), rangeEnd: undefined };
+    const range = opts.prefix ? this.ns.prefixRange(toBytes(key)) : { key: this.ns.key(toBytes(key)), rangeEnd: undefined };
+    const target = { key: range.key, rangeEnd: range.rangeEnd, prevKv: opts.prevKv === true };
     const prefixLength = this.ns.prefix.length;
     const core = this.core;
     return new Observable<WatchEvent>((subscriber) => {
@@ -113,7 +122,7 @@ export class ConclaveClient implements Conclave {
         subscriber.error(new ClosedError());
         return undefined;
       }
-      return core.watchHub.subscribe({ ...target, prevKv: opts.prevKv === true }, opts.fromRevision, {
+      return core.watchHub.subscribe(target, opts.fromRevision, {
         prefixLength,
         next: (batch) => {
           for (const event of batch.view(prefixLength, toWatchEvent)) subscriber.next(event);
@@ -130,30 +139,34 @@ export class ConclaveClient implements Conclave {
     return this.core.createSession(ttl);
   }
 
-  topic<T = unknown>(name: string, opts: { codec?: Codec<T> } = {}): Topic<T> {
+  topic<T = unknown>(name: string, opts: TopicOptions<T> = {}): Topic<T> {
     checkName(name);
-    return createTopic(this, name, checkCodec(opts.codec));
+    return createTopic(this, name, checkCodec(opts.codec), opts.retention);
   }
 
   mutex(name: string): Mutex {
     checkName(name);
-    return createMutex(this, name);
+    const mutex = createMutex(this, name);
+    return this.core.telemetry ? instrumentMutex(mutex, this.core.telemetry, name) : mutex;
   }
 
   rwlock(name: string): RWLock {
     checkName(name);
-    return createRWLock(this, name);
+    const rwlock = createRWLock(this, name);
+    return this.core.telemetry ? instrumentRWLock(rwlock, this.core.telemetry, name) : rwlock;
   }
 
   semaphore(name: string, permits: number): Semaphore {
     checkName(name);
     checkPositiveInt(permits, 'permits');
-    return createSemaphore(this, name, permits);
+    const semaphore = createSemaphore(this, name, permits);
+    return this.core.telemetry ? instrumentSemaphore(semaphore, this.core.telemetry, name) : semaphore;
   }
 
   election(name: string): Election {
     checkName(name);
-    return createElection(this, name);
+    const election = createElection(this, name);
+    return this.core.telemetry ? instrumentElection(election, this.core.telemetry, name) : election;
   }
 
   barrier(name: string): Barrier {
@@ -184,6 +197,21 @@ export class ConclaveClient implements Conclave {
 
   stats(): CoreStats {
     return this.core.stats();
+  }
+
+  get status$(): Observable<ConnectionStatus> {
+    return this.core.connection.status$;
+  }
+
+  /** Created on first use. */
+  get events(): ConclaveEvents {
+    this.events_ ??= new ClientEvents(this, this.core);
+    return this.events_;
+  }
+
+  watchIterator(key: string, opts: WatchOptions & IterateOptions = {}): AsyncValueIterator<WatchEvent> {
+    const { signal, ...watchOptions } = opts;
+    return toAsyncIterable(this.watch(key, watchOptions), { signal });
   }
 
   close(): Promise<void> {

@@ -8,7 +8,15 @@ import type { Codec } from './types.js';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-/** JSON in UTF-8. `undefined`, functions and symbols cannot be encoded (InvalidArgumentError). bigint is refused too. */
+/**
+ * JSON in UTF-8. `undefined`, functions and symbols cannot be encoded (InvalidArgumentError). bigint is refused too.
+ *
+ * @example
+ * ```ts
+ * const events = client.topic('events', { codec: jsonCodec }); // the default
+ * await events.publish({ type: 'created', id: 7 });
+ * ```
+ */
 export const jsonCodec: Codec<unknown> = {
   encode(value: unknown): Uint8Array {
     let text: string | undefined;
@@ -25,10 +33,26 @@ export const jsonCodec: Codec<unknown> = {
   },
 };
 
-/** Raw bytes, unchanged. */
+/**
+ * Raw bytes, unchanged.
+ *
+ * @example
+ * ```ts
+ * const frames = client.queue<Uint8Array>('frames', { codec: bytesCodec });
+ * await frames.enqueue(new Uint8Array([1, 2, 3]));
+ * ```
+ */
 export const bytesCodec: Codec<Uint8Array> = { encode: (v) => v, decode: (b) => b };
 
-/** UTF-8 strings. */
+/**
+ * UTF-8 strings.
+ *
+ * @example
+ * ```ts
+ * const logs = client.topic<string>('logs', { codec: stringCodec });
+ * await logs.publish('service started');
+ * ```
+ */
 export const stringCodec: Codec<string> = { encode: (v) => encoder.encode(v), decode: (b) => new TextDecoder().decode(b) };
 
 /** Checks a user-supplied codec's shape. */

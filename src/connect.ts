@@ -9,11 +9,20 @@ import { Core } from './core/core.js';
 import { parseEndpoints } from './endpoints.js';
 import { ConclaveError, ConnectionError, InvalidArgumentError, abortErrorOf, throwIfAborted } from './errors.js';
 import { Namespace } from './namespace.js';
+import { resolveTelemetry } from './telemetry/load.js';
 import type { Transport, TransportOptions } from './transport.js';
 import type { Conclave, ConnectOptions, TransportName } from './types.js';
-import { DEFAULT_MAX_REQUEST_BYTES, checkPositiveInt, checkPrefix, checkSignal } from './validate.js';
+import { DEFAULT_MAX_REQUEST_BYTES, MAX_TIMER_MS, checkPositiveInt, checkPrefix, checkSignal } from './validate.js';
 
-/** Builds a transport from resolved options. */
+/**
+ * Builds a transport from resolved options.
+ *
+ * @example
+ * ```ts
+ * const factory: TransportFactory = (options) => createGrpcTransport({ ...options, callTimeoutMs: 3000 });
+ * const client = await connect({ transport: factory({ endpoints: ['127.0.0.1:2379'] }) });
+ * ```
+ */
 export type TransportFactory = (options: TransportOptions) => Transport;
 
 export const DEFAULT_ENDPOINT = '127.0.0.1:2379';
@@ -45,7 +54,7 @@ export async function connectWith(
   const sessionTtlSeconds = options.sessionTtlSeconds ?? 10;
   checkPositiveInt(sessionTtlSeconds, 'sessionTtlSeconds', MAX_TTL_SECONDS);
   const dialTimeoutMs = options.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS;
-  checkPositiveInt(dialTimeoutMs, 'dialTimeoutMs');
+  checkPositiveInt(dialTimeoutMs, 'dialTimeoutMs', MAX_TIMER_MS);
   if (options.auth !== undefined) {
     const { username, password } = options.auth as { username?: unknown; password?: unknown };
     if (typeof username !== 'string' || username === '' || typeof password !== 'string') {
@@ -53,8 +62,12 @@ export async function connectWith(
     }
   }
 
+  if (options.telemetry !== undefined && typeof options.telemetry !== 'boolean' && (typeof options.telemetry !== 'object' || options.telemetry === null)) {
+    throw new InvalidArgumentError('telemetry must be a boolean or { meterProvider?, tracerProvider? }');
+  }
+  const telemetry = await resolveTelemetry(options.telemetry);
   const transport = makeTransport(options, factories, { endpoints, auth: options.auth, tls: options.tls, dialTimeoutMs });
-  const core = new Core({ transport, root: new Namespace(toBytes(namespace)), sessionTtlSeconds, maxRequestBytes: DEFAULT_MAX_REQUEST_BYTES });
+  const core = new Core({ transport, root: new Namespace(toBytes(namespace)), sessionTtlSeconds, maxRequestBytes: DEFAULT_MAX_REQUEST_BYTES, telemetry });
   const deadline = AbortSignal.timeout(dialTimeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
   try {

@@ -11,13 +11,32 @@
  * @module
  */
 
+/**
+ * Options of every {@link ConclaveError} constructor: the underlying `cause`, and `retryable` / `code` overrides.
+ *
+ * @example
+ * ```ts
+ * throw new ConnectionError('etcd did not answer', { cause: underlying, retryable: true });
+ * ```
+ */
 export interface ConclaveErrorOptions {
   cause?: unknown;
   retryable?: boolean;
   code?: string;
 }
 
-/** Base class of every Conclave error. */
+/**
+ * Base class of every Conclave error.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.put('config/mode', 'active');
+ * } catch (e) {
+ *   if (e instanceof ConclaveError) console.log(e.code, e.retryable, e.cause);
+ * }
+ * ```
+ */
 export class ConclaveError extends Error {
   /** Stable, machine-readable condition, e.g. `'INVALID_ARGUMENT'`. */
   readonly code: string;
@@ -34,28 +53,67 @@ export class ConclaveError extends Error {
   }
 }
 
-/** Bad input, refused before anything was sent (or refused by etcd as malformed/too large). */
+/**
+ * Bad input, refused before anything was sent (or refused by etcd as malformed/too large).
+ *
+ * @example
+ * ```ts
+ * // Refused before anything is sent: an empty lock name.
+ * try { client.mutex('') } catch (e) { console.log(e instanceof InvalidArgumentError) } // true
+ * ```
+ */
 export class InvalidArgumentError extends ConclaveError {
   constructor(message: string, options: ConclaveErrorOptions = {}) {
     super(message, { code: 'INVALID_ARGUMENT', ...options, retryable: false });
   }
 }
 
-/** etcd is unreachable, the connection broke, or TLS failed. */
+/**
+ * etcd is unreachable, the connection broke, or TLS failed.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await connect({ endpoints: ['127.0.0.1:1'], dialTimeoutMs: 500 });
+ * } catch (e) {
+ *   if (e instanceof ConnectionError) console.log('etcd unreachable; retryable:', e.retryable); // true
+ * }
+ * ```
+ */
 export class ConnectionError extends ConclaveError {
   constructor(message: string, options: ConclaveErrorOptions = {}) {
     super(message, { code: 'CONNECTION', retryable: true, ...options });
   }
 }
 
-/** Bad credentials, an invalid token, or permission denied. */
+/**
+ * Bad credentials, an invalid token, or permission denied.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await connect({ auth: { username: 'app', password: 'wrong' } });
+ * } catch (e) {
+ *   if (e instanceof AuthError) console.log('bad credentials');
+ * }
+ * ```
+ */
 export class AuthError extends ConclaveError {
   constructor(message: string, options: ConclaveErrorOptions = {}) {
     super(message, { code: 'AUTH', retryable: false, ...options });
   }
 }
 
-/** The requested history was compacted away. */
+/**
+ * The requested history was compacted away.
+ *
+ * @example
+ * ```ts
+ * client.watch('config/', { prefix: true, fromRevision: 1n }).subscribe({
+ *   error: (e) => { if (e instanceof CompactedError) console.log('history gone; resume from', e.compactRevision) },
+ * });
+ * ```
+ */
 export class CompactedError extends ConclaveError {
   /** The revision etcd has compacted up to; history from here on is still available. -1n when etcd did not say. */
   readonly compactRevision: bigint;
@@ -69,42 +127,104 @@ export class CompactedError extends ConclaveError {
   }
 }
 
-/** The session lease is gone (expired, revoked, or unreachable past its TTL). */
+/**
+ * The session lease is gone (expired, revoked, or unreachable past its TTL).
+ *
+ * @example
+ * ```ts
+ * const session = await client.session();
+ * session.signal.addEventListener('abort', () => {
+ *   if (session.signal.reason instanceof SessionLostError) console.log('lease lost');
+ * }, { once: true });
+ * ```
+ */
 export class SessionLostError extends ConclaveError {
   constructor(message = 'session lease lost', options: ConclaveErrorOptions = {}) {
     super(message, { code: 'SESSION_LOST', retryable: true, ...options });
   }
 }
 
-/** A lock or leadership was lost before it was released. */
+/**
+ * A lock or leadership was lost before it was released.
+ *
+ * @example
+ * ```ts
+ * const lock = await client.mutex('jobs').acquire();
+ * try {
+ *   await lock.putIfHeld('jobs/state', 'done');
+ * } catch (e) {
+ *   if (e instanceof LockLostError) console.log('someone else may hold the lock now');
+ * }
+ * ```
+ */
 export class LockLostError extends ConclaveError {
   constructor(message = 'lock lost', options: ConclaveErrorOptions = {}) {
     super(message, { code: 'LOCK_LOST', retryable: true, ...options });
   }
 }
 
-/** A wait or call ran past its time limit. */
+/**
+ * A wait or call ran past its time limit.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.mutex('jobs').acquire({ timeoutMs: 1000 });
+ * } catch (e) {
+ *   if (e instanceof TimeoutError) console.log('still busy after 1 s');
+ * }
+ * ```
+ */
 export class TimeoutError extends ConclaveError {
   constructor(message = 'timed out', options: ConclaveErrorOptions = {}) {
     super(message, { code: 'TIMEOUT', retryable: true, ...options });
   }
 }
 
-/** The caller's `AbortSignal` aborted the wait or call. */
+/**
+ * The caller's `AbortSignal` aborted the wait or call.
+ *
+ * @example
+ * ```ts
+ * const controller = new AbortController();
+ * const waiting = client.queue('jobs').dequeue({ signal: controller.signal });
+ * controller.abort();
+ * await waiting.catch((e) => console.log(e instanceof AbortError)); // true
+ * ```
+ */
 export class AbortError extends ConclaveError {
   constructor(message = 'aborted', options: ConclaveErrorOptions = {}) {
     super(message, { code: 'ABORTED', retryable: false, ...options });
   }
 }
 
-/** The client (or the object) was closed. */
+/**
+ * The client (or the object) was closed.
+ *
+ * @example
+ * ```ts
+ * await client.close();
+ * await client.get('k').catch((e) => console.log(e instanceof ClosedError)); // true
+ * ```
+ */
 export class ClosedError extends ConclaveError {
   constructor(message = 'client is closed', options: ConclaveErrorOptions = {}) {
     super(message, { code: 'CLOSED', retryable: false, ...options });
   }
 }
 
-/** Any other failure reported by etcd; `code` is the gRPC status name (e.g. `'FAILED_PRECONDITION'`). */
+/**
+ * Any other failure reported by etcd; `code` is the gRPC status name (e.g. `'FAILED_PRECONDITION'`).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.put('k', 'v');
+ * } catch (e) {
+ *   if (e instanceof EtcdError) console.log(e.code, e.status); // e.g. 'RESOURCE_EXHAUSTED' 8
+ * }
+ * ```
+ */
 export class EtcdError extends ConclaveError {
   /** The gRPC status code number (the gateway's `code` field). */
   readonly status: number;

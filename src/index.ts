@@ -9,12 +9,18 @@
  * ```
  * @module
  */
+import { createGrpcProxyTransport } from '../adapters/grpc-proxy/index.js';
 import { createGrpcTransport } from '../adapters/grpc/index.js';
+import { createHttpTransport } from '../adapters/http/index.js';
+import { needsTlsFetch, nodeTlsFetch } from '../adapters/http/node-tls.js';
 import { connectWith, type TransportFactory } from './connect.js';
 import type { Conclave, ConnectOptions, TransportName } from './types.js';
 
 const BUILT_IN: Partial<Record<TransportName, TransportFactory>> = {
   grpc: (options) => createGrpcTransport(options),
+  'grpc-proxy': (options) => createGrpcProxyTransport(options),
+  // Node's fetch cannot take a CA or client certificate: with `tls`, an undici Agent carries them.
+  http: (options) => createHttpTransport(needsTlsFetch(options.tls) ? { ...options, ...nodeTlsFetch(options.tls) } : options),
 };
 
 /**
@@ -47,6 +53,7 @@ export {
   EtcdError,
 } from './errors.js';
 export type { ConclaveErrorOptions } from './errors.js';
+export { DecodeError, BarrierFullError } from './recipes/errors.js';
 export type {
   Conclave,
   ConnectOptions,
@@ -61,6 +68,7 @@ export type {
   Rev,
   WaitOptions,
   Lock,
+  FencedWrites,
   Mutex,
   RWLock,
   Semaphore,
@@ -71,13 +79,41 @@ export type {
   DoubleBarrier,
   Queue,
   PriorityQueue,
+  QueueClaim,
   ServiceRegistry,
   ServiceInstance,
   Registration,
   Topic,
   TopicMessage,
+  TopicOptions,
+  TopicRetention,
+  MessagesOptions,
+  ConnectionStatus,
 } from './types.js';
+export { toAsyncIterable } from './events/async-iterable.js';
+export type { AsyncValueIterator, IterateOptions } from './events/async-iterable.js';
+export type { ConclaveEvents, ConclaveEventMap, LostSessionEvent } from './events/types.js';
+export type {
+  TelemetryOptions,
+  TelemetryAttributes,
+  MeterProviderLike,
+  MeterLike,
+  HistogramLike,
+  CounterLike,
+  ObservableGaugeLike,
+  TracerProviderLike,
+  TracerLike,
+  SpanLike,
+} from './telemetry/types.js';
 export { jsonCodec, stringCodec, bytesCodec } from './codec.js';
 export type * from './transport.js';
 export { createGrpcTransport } from '../adapters/grpc/index.js';
+export type { GrpcTransport, GrpcTransportOptions } from '../adapters/grpc/index.js';
+export { createGrpcProxyTransport } from '../adapters/grpc-proxy/index.js';
+export type { GrpcProxyTransport, GrpcProxyTransportOptions } from '../adapters/grpc-proxy/index.js';
+export { createHttpTransport } from '../adapters/http/index.js';
+export type { HttpTransportOptions } from '../adapters/http/index.js';
+export type { FetchFunction } from '../adapters/http/gateway.js';
+export type { NodeTlsFetch } from '../adapters/http/node-tls.js';
+export { nodeTlsFetch } from '../adapters/http/node-tls.js';
 export type { TransportFactory } from './connect.js';

@@ -7,6 +7,9 @@
 import { InvalidArgumentError } from './errors.js';
 import type { Bytes } from './transport.js';
 
+/** The longest delay a JavaScript timer can wait (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 /** etcd's default `--max-request-bytes` (1.5 MiB). */
 export const DEFAULT_MAX_REQUEST_BYTES = 1.5 * 1024 * 1024;
 /** Room left in a request for framing and other fields. */

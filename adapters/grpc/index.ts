@@ -70,7 +70,19 @@ import { GrpcWatchStream } from './watch-stream.js';
 
 export { parseCancelReason } from './watch-stream.js';
 
-/** Options of {@link createGrpcTransport}. */
+/**
+ * Options of {@link createGrpcTransport}.
+ *
+ * @example
+ * ```ts
+ * const transport = createGrpcTransport({
+ *   endpoints: ['10.0.0.1:2379', '10.0.0.2:2379'],
+ *   callTimeoutMs: 5000,
+ *   keepaliveTimeMs: 15_000,
+ * });
+ * const client = await connect({ transport });
+ * ```
+ */
 export interface GrpcTransportOptions extends TransportOptions {
   /** The transport's name in logs and errors. Default `'grpc'`. */
   name?: string | undefined;
@@ -96,7 +108,16 @@ export interface GrpcTransportOptions extends TransportOptions {
   channelOptions?: grpc.ChannelOptions | undefined;
 }
 
-/** A gRPC {@link Transport} with a readiness check. */
+/**
+ * A gRPC {@link Transport} with a readiness check.
+ *
+ * @example
+ * ```ts
+ * const transport = createGrpcTransport({ endpoints: ['127.0.0.1:2379'] });
+ * await transport.connect({ signal: AbortSignal.timeout(3000) }); // up, and authenticated when `auth` is set
+ * console.log(transport.currentPeer);
+ * ```
+ */
 export interface GrpcTransport extends Transport {
   /**
    * Waits until a connection is up (bounded by `dialTimeoutMs`) and, with
@@ -308,6 +329,12 @@ class GrpcTransportImpl implements GrpcTransport {
  * with a retryable `ConnectionError` (never silently duplicated).
  *
  * @throws InvalidArgumentError for malformed endpoints or TLS options.
+ *
+ * @example
+ * ```ts
+ * const transport = createGrpcTransport({ endpoints: ['127.0.0.1:2379'], auth: { username: 'app', password: 'secret' } });
+ * const client = await connect({ transport }); // the same as connect({ transport: 'grpc', ... })
+ * ```
  */
 export function createGrpcTransport(options: GrpcTransportOptions): GrpcTransport {
   return new GrpcTransportImpl(options);

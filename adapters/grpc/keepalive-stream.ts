@@ -56,6 +56,7 @@ export class GrpcKeepAliveStream implements LeaseKeepAliveStream {
     openBidi(this.ctx, this.method).then(
       ({ call, token }) => {
         if (this.state === 'ended') {
+          call.on('error', () => undefined); // the CANCELLED status of our own cancel
           call.cancel();
           return;
         }

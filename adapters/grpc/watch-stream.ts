@@ -172,6 +172,7 @@ export class GrpcWatchStream implements WatchStream {
     openBidi(this.ctx, this.method).then(
       ({ call, token }) => {
         if (this.state === 'ended') {
+          call.on('error', () => undefined); // the CANCELLED status of our own cancel
           call.cancel();
           return;
         }

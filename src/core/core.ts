@@ -5,12 +5,17 @@
  * @module
  * @internal
  */
+import { Subject, type Observable } from 'rxjs';
 import { toBytes } from '../bytes.js';
-import { ClosedError } from '../errors.js';
+import { ClosedError, type SessionLostError } from '../errors.js';
 import type { Namespace } from '../namespace.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 import type { CallOptions, ResponseHeader, Transport } from '../transport.js';
 import type { CoreStats } from '../types.js';
+import { ConnectionStatusMachine } from './connection-status.js';
 import { LeaseHub } from './lease-hub.js';
+import { observeTransport } from './observed-transport.js';
+import { SessionMarkers } from './session-markers.js';
 import { SessionImpl } from './session.js';
 import { WatchHub, type WatchHubOptions } from './watch-hub.js';
 
@@ -21,12 +26,29 @@ export interface CoreOptions {
   sessionTtlSeconds: number;
   maxRequestBytes: number;
   watch?: WatchHubOptions;
+  /** Metrics and spans, only when a provider is really there (see src/telemetry/load.ts). */
+  telemetry?: Telemetry | undefined;
 }
 
+/** A session of this client whose lease was lost. */
+export interface LostSession {
+  lease: bigint;
+  /** Whether it was the client's shared session (locks, elections, barriers, registrations). */
+  shared: boolean;
+  error: SessionLostError;
+}
+
+/** While disconnected, etcd is probed with a status call at this interval (ms), so a client with no stream still sees `reconnected`. */
+const PROBE_INTERVAL_MS = 500;
+
 export class Core {
+  /** The client's transport, observed for connection failures (and measured, with telemetry). */
   readonly transport: Transport;
+  readonly connection: ConnectionStatusMachine;
+  readonly telemetry: Telemetry | undefined;
   readonly watchHub: WatchHub;
   readonly leaseHub: LeaseHub;
+  private readonly markers: SessionMarkers;
   readonly root: Namespace;
   readonly sessionTtlSeconds: number;
   readonly maxRequestBytes: number;
@@ -36,15 +58,32 @@ export class Core {
   private defaultSession: SessionImpl | undefined;
   private defaultSessionPending: Promise<SessionImpl> | undefined;
   private closing: Promise<void> | undefined;
+  private readonly sessionLostSubject = new Subject<LostSession>();
+  /** Every session of this client that is lost (not closed). Completes on close. */
+  readonly sessionLost$: Observable<LostSession> = this.sessionLostSubject.asObservable();
+  private probeTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: CoreOptions) {
-    this.transport = options.transport;
+    this.telemetry = options.telemetry;
+    this.connection = new ConnectionStatusMachine(undefined, {
+      onChange: (status) => {
+        if (status.state === 'disconnected') this.probeWhileDown();
+        if (status.state === 'reconnected') this.telemetry?.reconnected(status.downtimeMs);
+      },
+    });
+    this.transport = observeTransport(options.transport, {
+      failed: (error) => this.connection.failed(error),
+      probes: this.telemetry,
+      knownRevision: () => this.revision,
+    });
+    this.telemetry?.observeStats(() => this.stats());
     this.root = options.root;
     this.sessionTtlSeconds = options.sessionTtlSeconds;
     this.maxRequestBytes = options.maxRequestBytes;
     const observe = (h: ResponseHeader): void => this.observe(h);
     this.watchHub = new WatchHub(this.transport, () => this.revision, observe, options.watch);
     this.leaseHub = new LeaseHub(this.transport, observe);
+    this.markers = new SessionMarkers(this.watchHub, this.root, randomId());
   }
 
   get closed(): boolean {
@@ -53,6 +92,21 @@ export class Core {
 
   observe(header: ResponseHeader): void {
     if (header.revision > this.revision) this.revision = header.revision;
+    if (this.connection.awaitingSuccess) this.connection.succeeded();
+  }
+
+  /** Asks etcd for its status every {@link PROBE_INTERVAL_MS} until it answers (or the outage ends otherwise). */
+  private probeWhileDown(): void {
+    if (this.probeTimer || this.closing) return;
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = undefined;
+      if (!this.connection.down || this.closing) return;
+      this.transport.status({ signal: AbortSignal.timeout(PROBE_INTERVAL_MS * 4) }).then(
+        (res) => this.observe(res.header),
+        () => this.probeWhileDown(),
+      );
+    }, PROBE_INTERVAL_MS);
+    this.probeTimer.unref?.();
   }
 
   checkOpen(): void {
@@ -75,6 +129,9 @@ export class Core {
       (id) => this.transport.leaseRevoke(id),
       (s) => this.sessionEnded(s),
     );
+    session.lost$.subscribe(() =>
+      this.sessionLostSubject.next({ lease: session.lease, shared: this.defaultSession === session, error: session.signal.reason as SessionLostError }),
+    );
     if (this.closing) {
       await session.close();
       throw new ClosedError();
@@ -82,19 +139,10 @@ export class Core {
     this.sessions.add(session);
     const kept = this.leaseHub.keep(grant.id, Number(grant.ttl), grantedAt, (reason) => session.markLost(reason));
     try {
-      const key = this.root.key(toBytes(`__conclave/session/${session.leaseHex}`));
+      const key = this.markers.keyOf(session.leaseHex);
       const put = await this.transport.put({ key, value: toBytes(JSON.stringify({ ttl: session.ttlSeconds })), lease: grant.id }, options);
       this.observe(put.header);
-      const unwatch = this.watchHub.subscribe({ key, prevKv: false }, put.header.revision + 1n, {
-        prefixLength: 0,
-        next: (batch) => {
-          if (batch.events.some((e) => e.type === 'delete')) session.markLost('lease revoked (session key deleted)');
-        },
-        error: () => {
-          /* the keep-alive still guards the lease */
-        },
-        complete: () => {},
-      });
+      const unwatch = this.markers.watch(key, put.header.revision, () => session.markLost('lease revoked (session marker deleted)'));
       session.attach(kept, unwatch);
     } catch (error) {
       kept.release();
@@ -130,6 +178,11 @@ export class Core {
   /** Revokes every session, completes every watch, closes the transport. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.connection.close();
+      if (this.probeTimer) clearTimeout(this.probeTimer);
+      this.probeTimer = undefined;
+      this.telemetry?.close();
+      this.sessionLostSubject.complete();
       await this.defaultSessionPending?.catch(() => undefined);
       await Promise.all([...this.sessions].map((s) => s.close()));
       this.watchHub.close();
@@ -138,4 +191,10 @@ export class Core {
     })();
     return this.closing;
   }
+}
+
+/** 16 hex digits, random: names this client's session markers. */
+function randomId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }

@@ -21,6 +21,7 @@
  */
 import { ExponentialBackoff, type IBackoff } from 'cockatiel';
 import type { LeaseKeepAliveResponse, LeaseKeepAliveStream, ResponseHeader, Transport } from '../transport.js';
+import { MAX_TIMER_MS } from '../validate.js';
 
 /** Sends due within this window are grouped into one timer tick. */
 const TICK_GRANULARITY_MS = 50;
@@ -153,7 +154,9 @@ export class LeaseHub {
     if (this.closed || at >= this.tickAt) return;
     if (this.tickTimer) clearTimeout(this.tickTimer);
     this.tickAt = at;
-    this.tickTimer = setTimeout(() => this.tick(), Math.max(0, at - this.now()));
+    // Leases of more than ~74 days have keep-alives due beyond what a timer can wait: wake up
+    // at the timer's limit and reschedule (a longer delay would fire at once, in a loop).
+    this.tickTimer = setTimeout(() => this.tick(), Math.min(MAX_TIMER_MS, Math.max(0, at - this.now())));
   }
 
   /** Sends every keep-alive due soon, declares overdue leases lost, and sleeps until the next due time. */

@@ -124,7 +124,8 @@ export class WatchHub {
     this.stream?.close();
     this.stream = undefined;
     const subs = [...this.catchUps.keys()];
-    for (const b of this.broadcasts.values()) subs.push(...b.subscribers);
+    // One push per subscription: spreading a huge set into push() overflows the stack (~120k arguments).
+    for (const b of this.broadcasts.values()) for (const sub of b.subscribers) subs.push(sub);
     this.broadcasts.clear();
     this.catchUps.clear();
     for (const sub of subs) {

@@ -9,26 +9,60 @@ import { sharedCluster, startSingle, uniquePrefix, type EtcdCluster } from '../h
 
 /** The cluster a contract test talks to: the shared one, or one the file started. */
 export interface ClusterUnderTest {
+  /** `127.0.0.1:<port>` gRPC addresses of the members. */
   endpoints: string[];
+  /** `http://127.0.0.1:<port>` client URLs of the members (the JSON gateway). */
   clientUrls: string[];
+  /** `127.0.0.1:<port>` of grpc-proxies in front of the cluster, when already running (the shared cluster's). */
+  grpcProxyEndpoints?: string[] | undefined;
+  /** Starts a grpc-proxy in front of the cluster, stopped with it (own clusters). */
+  startGrpcProxy?: (() => Promise<{ address: string }>) | undefined;
 }
 
 export interface TransportUnderTest {
-  name: string;
+  name: 'grpc' | 'grpc-proxy' | 'http';
+  /** The endpoints this transport uses for `cluster` (starts a grpc-proxy for an own cluster, once). */
+  endpointsFor(cluster: ClusterUnderTest): Promise<string[]>;
   /** Connects to `cluster` through this transport. */
   connect(cluster: ClusterUnderTest, options?: ConnectOptions): Promise<Conclave>;
 }
 
-function grpc(): TransportUnderTest {
+function transport(name: TransportUnderTest['name'], endpointsFor: (cluster: ClusterUnderTest) => Promise<string[]>): TransportUnderTest {
   return {
-    name: 'grpc',
-    connect: (cluster, options = {}) => connect({ endpoints: cluster.endpoints, transport: 'grpc', ...options }),
+    name,
+    endpointsFor,
+    connect: async (cluster, options = {}) => connect({ endpoints: await endpointsFor(cluster), transport: name, ...options }),
   };
 }
 
-/** The transports every contract test runs over. */
+/** Proxies started for own clusters, one per cluster. */
+const startedProxies = new WeakMap<object, Promise<string[]>>();
+
+function proxyEndpoints(cluster: ClusterUnderTest): Promise<string[]> {
+  if (cluster.grpcProxyEndpoints && cluster.grpcProxyEndpoints.length > 0) return Promise.resolve(cluster.grpcProxyEndpoints);
+  const start = cluster.startGrpcProxy;
+  if (!start) throw new Error('this cluster has no grpc-proxy and cannot start one');
+  let started = startedProxies.get(cluster);
+  if (!started) {
+    started = start.call(cluster).then((p) => [p.address]);
+    startedProxies.set(cluster, started);
+  }
+  return started;
+}
+
+/**
+ * The transports every contract test runs over: direct gRPC to the members,
+ * gRPC through an `etcd grpc-proxy`, and etcd's JSON gateway over HTTP.
+ * `CONCLAVE_TRANSPORTS=grpc,http` narrows the list (for a quick local run).
+ */
 export function transportsUnderTest(): TransportUnderTest[] {
-  return [grpc()];
+  const all = [
+    transport('grpc', (c) => Promise.resolve(c.endpoints)),
+    transport('grpc-proxy', proxyEndpoints),
+    transport('http', (c) => Promise.resolve(c.clientUrls)),
+  ];
+  const only = process.env['CONCLAVE_TRANSPORTS']?.split(',').map((s) => s.trim()).filter(Boolean);
+  return only && only.length > 0 ? all.filter((t) => only.includes(t.name)) : all;
 }
 
 /**
@@ -63,6 +97,7 @@ export function describeContract(
       if (options.ownCluster) {
         beforeAll(async () => {
           own = await startSingle();
+          await transport.endpointsFor(own); // e.g. the grpc-proxy in front of it
         });
       }
       const open = async (connectOptions?: ConnectOptions) => {

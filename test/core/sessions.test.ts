@@ -54,7 +54,8 @@ it('many sessions: one lease each, one keep-alive stream for all, kept alive pas
   const c = await open();
   await keepAliveStreamsBecome(1); // the first test's client is still open
   const sessions = await Promise.all(Array.from({ length: 100 }, () => c.session({ ttlSeconds: 2 })));
-  expect(c.stats()).toMatchObject({ leases: 100, keepAliveStreams: 1 });
+  // One keep-alive stream, and one (prefix) watcher for the 100 session markers.
+  expect(c.stats()).toMatchObject({ leases: 100, keepAliveStreams: 1, serverWatchers: 1 });
   await keepAliveStreamsBecome(2);
   expect(await keepAliveStreams()).toBe(2);
   // Outlive the TTL, then check with etcd that every lease is still there.
@@ -68,18 +69,20 @@ it('many sessions: one lease each, one keep-alive stream for all, kept alive pas
     expect(Number(ttl.TTL)).toBeGreaterThan(0);
   }
   await Promise.all(sessions.map((s) => s.close()));
-  expect(c.stats()).toMatchObject({ leases: 0, keepAliveStreams: 0 });
+  expect(c.stats()).toMatchObject({ leases: 0, keepAliveStreams: 0, serverWatchers: 0 });
 });
 
 it('a lease revoked from outside: lost$ emits within 1 s and signal aborts with SessionLostError', async () => {
   const c = await open();
+  const other = await c.session({ ttlSeconds: 30 }); // shares the marker watch, and must survive
   const s = await c.session({ ttlSeconds: 30 });
   const lost = firstValueFrom(s.lost$.pipe(timeout(1000)));
   await gatewayPost(member().clientUrl, '/v3/lease/revoke', { ID: s.lease.toString() });
   await lost;
   expect(s.signal.aborted).toBe(true);
   expect(s.signal.reason).toBeInstanceOf(SessionLostError);
-  expect(c.stats().leases).toBe(0);
+  expect(other.signal.aborted).toBe(false);
+  expect(c.stats().leases).toBe(1);
 });
 
 it('close() revokes the lease; lost$ completes without emitting', async () => {

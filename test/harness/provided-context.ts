@@ -12,6 +12,8 @@ export interface SharedClusterInfo {
   clientUrls: string[];
   /** `http://127.0.0.1:<port>` metrics URLs (`/metrics`). */
   metricsUrls: string[];
+  /** `127.0.0.1:<port>` of the `etcd grpc-proxy` in front of the shared cluster (no namespace). */
+  grpcProxyEndpoints: string[];
 }
 
 declare module 'vitest' {
