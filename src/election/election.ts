@@ -1,14 +1,105 @@
 /**
- * Leader election (Go concurrency.Election layout).
+ * Leader election with the algorithm and key layout of etcd's Go
+ * `concurrency.Election` (and so of `etcdctl elect`): each candidate puts
+ * `${name}/${leaseIdHex}` = its proposal on the client's shared session
+ * lease; the leader is the key with the smallest create revision; a candidate
+ * waits only for the delete of its immediate predecessor. Campaigns of one
+ * name inside one client share the session key, so they queue locally, FIFO
+ * (with mutexes of the same name, which would share the key too). Candidates
+ * of longer names under the same prefix (election `${name}/x`) are not
+ * candidates here (see `../locks/own-keys.ts`).
  * @module
  * @internal
  */
+import type { Observable } from 'rxjs';
+import { toBytes } from '../bytes.js';
 import type { ConclaveClient } from '../client.js';
-import { ConclaveError } from '../errors.js';
-import type { Election } from '../types.js';
+import { abortErrorOf } from '../errors.js';
+import { localQueueFor } from '../locks/local-queue.js';
+import { firstKeys, storedKey, storedPrefix } from '../locks/lock-keys.js';
+import { isOwnKey, ownKeys, SESSION_SUFFIX, shapeOf } from '../locks/own-keys.js';
+import { dequeueKey, enqueueSessionKey } from '../locks/session-key.js';
+import { waitForPredecessors } from '../locks/wait-for-predecessor.js';
+import { checkWaitOptions, WaitScope } from '../locks/wait-scope.js';
+import type { Bytes } from '../transport.js';
+import type { Election, Leader, Leadership, WaitOptions } from '../types.js';
+import { checkSize, checkValue } from '../validate.js';
+import { LeadershipImpl } from './leadership.js';
+import { leaderStream, toLeader } from './leader-stream.js';
 
+class ElectionImpl implements Election {
+  readonly leader$: Observable<Leader | undefined>;
+
+  constructor(
+    private readonly client: ConclaveClient,
+    private readonly name: string,
+  ) {
+    this.leader$ = leaderStream(client, name);
+  }
+
+  async campaign(value: string | Bytes, opts: WaitOptions = {}): Promise<Leadership> {
+    checkValue(value);
+    checkWaitOptions(opts);
+    const bytes = toBytes(value);
+    // The key is `${name}/` + at most 16 hex digits.
+    checkSize(storedKey(this.client, `${this.name}/ffffffffffffffff`), bytes, this.client.core.maxRequestBytes);
+    this.client.core.checkOpen();
+    const scope = new WaitScope(opts);
+    try {
+      const slot = await localQueueFor(this.client, `${this.name}/`).take(scope.signal);
+      try {
+        const queued = await enqueueSessionKey(this.client, this.name, bytes, 'reuse');
+        scope.link(queued.session.signal);
+        try {
+          if (scope.signal.aborted) throw abortErrorOf(scope.signal);
+          if (!queued.owner) {
+            const blockers = storedPrefix(this.client, `${this.name}/`);
+            await waitForPredecessors(this.client, {
+              blockers,
+              shape: shapeOf(blockers, SESSION_SUFFIX),
+              ownKey: queued.key,
+              revision: queued.revision,
+              signal: scope.signal,
+            });
+          }
+        } catch (error) {
+          await dequeueKey(this.client, queued);
+          throw error;
+        }
+        return new LeadershipImpl({ client: this.client, session: queued.session, storedKey: queued.key, revision: queued.revision, slot });
+      } catch (error) {
+        slot.release();
+        throw error;
+      }
+    } finally {
+      scope.dispose();
+    }
+  }
+
+  async leader(): Promise<Leader | undefined> {
+    const { core } = this.client;
+    core.checkOpen();
+    const first = firstKeys(storedPrefix(this.client, `${this.name}/`), 1, false);
+    const res = await core.transport.range(first);
+    core.observe(res.header);
+    const shape = shapeOf(first, SESSION_SUFFIX);
+    // The oldest key under `${name}/` may be a candidate of a longer name (`${name}/x`): look past it.
+    const kv = res.kvs[0] && !isOwnKey(shape, res.kvs[0].key) ? (await ownKeys(this.client, first, shape, 1))[0] : res.kvs[0];
+    return kv && toLeader(this.client, kv);
+  }
+}
+
+/**
+ * An election named `name`, compatible with Go's `concurrency.NewElection(s, name)` and `etcdctl elect name`.
+ *
+ * @example
+ * ```ts
+ * const election = client.election('scheduler');
+ * election.leader$.subscribe((l) => console.log('leader:', l && new TextDecoder().decode(l.value)));
+ * const term = await election.campaign('node-a');   // resolves when elected
+ * term.signal.addEventListener('abort', () => stopWork());
+ * ```
+ */
 export function createElection(client: ConclaveClient, name: string): Election {
-  void [name];
-  void client;
-  throw new ConclaveError('Election is not implemented yet', { code: 'NOT_IMPLEMENTED' });
+  return new ElectionImpl(client, name);
 }

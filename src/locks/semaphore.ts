@@ -1,14 +1,59 @@
 /**
- * Semaphore.
+ * Counting semaphore: at most `permits` holders. Each acquisition creates a
+ * unique key `${name}/${nanos}` on the session lease (etcd recipes' unique
+ * ephemeral key); holders are ordered by create revision, and an acquisition
+ * holds while fewer than `permits` keys under `${name}/` are older than its own.
+ * A waiter waits for the delete of any of the `permits` keys just ahead of it:
+ * only those can make it a holder, so a release wakes at most `permits`
+ * waiters (through one prefix watch per client), never the whole queue.
  * @module
  * @internal
  */
 import type { ConclaveClient } from '../client.js';
-import { ConclaveError } from '../errors.js';
-import type { Semaphore } from '../types.js';
+import type { Lock, Semaphore, WaitOptions } from '../types.js';
+import { checkPositiveInt } from '../validate.js';
+import { UNIQUE_SUFFIX } from './own-keys.js';
+import { acquireQueuedKey, type QueuedKeyLockSpec } from './queued-key-lock.js';
+import { checkWaitOptions, WaitScope } from './wait-scope.js';
 
+class SemaphoreImpl implements Semaphore {
+  private readonly spec: QueuedKeyLockSpec;
+
+  constructor(
+    private readonly client: ConclaveClient,
+    name: string,
+    permits: number,
+  ) {
+    this.spec = { keyPrefix: name, blockersPrefix: `${name}/`, slots: permits, blockersShape: UNIQUE_SUFFIX };
+  }
+
+  async acquire(opts: WaitOptions = {}): Promise<Lock> {
+    checkWaitOptions(opts);
+    this.client.core.checkOpen();
+    const scope = new WaitScope(opts);
+    try {
+      return (await acquireQueuedKey(this.client, this.spec, scope))!;
+    } finally {
+      scope.dispose();
+    }
+  }
+
+  async tryAcquire(): Promise<Lock | undefined> {
+    this.client.core.checkOpen();
+    return acquireQueuedKey(this.client, this.spec, undefined);
+  }
+}
+
+/**
+ * A semaphore named `name` with `permits` permits (a positive integer, else `InvalidArgumentError`).
+ *
+ * @example
+ * ```ts
+ * const pool = client.semaphore('gpu', 3);
+ * await using permit = await pool.acquire({ timeoutMs: 10_000 });
+ * ```
+ */
 export function createSemaphore(client: ConclaveClient, name: string, permits: number): Semaphore {
-  void [name, permits];
-  void client;
-  throw new ConclaveError('Semaphore is not implemented yet', { code: 'NOT_IMPLEMENTED' });
+  checkPositiveInt(permits, 'permits');
+  return new SemaphoreImpl(client, name, permits);
 }

@@ -1,0 +1,116 @@
+/**
+ * `leader$`: the current leader of an election, then every change, from one
+ * range and one prefix watch.
+ * @module
+ * @internal
+ */
+import { Observable, ReplaySubject, share } from 'rxjs';
+import { hex } from '../bytes.js';
+import type { ConclaveClient } from '../client.js';
+import { ClosedError, CompactedError } from '../errors.js';
+import { storedPrefix, userKey } from '../locks/lock-keys.js';
+import { isOwnKey, SESSION_SUFFIX, shapeOf } from '../locks/own-keys.js';
+import type { WireKeyValue } from '../transport.js';
+import type { Leader } from '../types.js';
+
+/** The user-facing leader of a candidate key. */
+export function toLeader(client: ConclaveClient, kv: WireKeyValue): Leader {
+  return { key: userKey(client, kv.key), value: kv.value, revision: kv.createRevision };
+}
+
+/**
+ * The leader of election `name` as an Observable: reads every candidate under
+ * `${name}/` at a revision R, then watches the prefix from R + 1 and keeps the
+ * candidate set, so each change is computed without another read. Emits the
+ * leader (smallest create revision) at subscribe, then whenever it changes,
+ * each time its key is put again (Go's `Proclaim`, even with the same value),
+ * and `undefined` while there is no candidate. Subscribers share one range and
+ * one watch (and late subscribers get the current leader at once); after a
+ * compaction of the watched history it re-reads and continues.
+ *
+ * @example
+ * ```ts
+ * leaderStream(client, 'scheduler').subscribe((l) => console.log(l ? utf8(l.value) : 'no leader'));
+ * ```
+ */
+export function leaderStream(client: ConclaveClient, name: string): Observable<Leader | undefined> {
+  const prefix = storedPrefix(client, `${name}/`);
+  // Candidates of a longer name (`${name}/x/<lease>`) share the prefix; they are not candidates here.
+  const shape = shapeOf(prefix, SESSION_SUFFIX);
+  const source = new Observable<Leader | undefined>((subscriber) => {
+    const { core } = client;
+    if (core.closed) {
+      subscriber.error(new ClosedError());
+      return undefined;
+    }
+    const candidates = new Map<string, WireKeyValue>();
+    let shown: WireKeyValue | undefined;
+    let emitted = false;
+    let stopped = false;
+    let unwatch: (() => void) | undefined;
+
+    const publish = (): void => {
+      let best: WireKeyValue | undefined;
+      for (const kv of candidates.values()) if (!best || kv.createRevision < best.createRevision) best = kv;
+      const same = best === shown || (best && shown && best.createRevision === shown.createRevision && best.modRevision === shown.modRevision);
+      if (emitted && same) return;
+      emitted = true;
+      shown = best;
+      subscriber.next(best && toLeader(client, best));
+    };
+
+    const start = (): void => {
+      core.transport.range({ ...prefix, sortOrder: 'ascend', sortTarget: 'create' }).then(
+        (res) => {
+          if (stopped) return;
+          core.observe(res.header);
+          candidates.clear();
+          for (const kv of res.kvs) if (isOwnKey(shape, kv.key)) candidates.set(hex(kv.key), kv);
+          publish();
+          let failed = false;
+          const unsubscribe = core.watchHub.subscribe({ ...prefix, prevKv: false }, res.header.revision + 1n, {
+            prefixLength: 0,
+            next: (batch) => {
+              if (stopped || failed) return;
+              for (const e of batch.events) {
+                if (e.type === 'put') {
+                  if (isOwnKey(shape, e.kv.key)) candidates.set(hex(e.kv.key), e.kv);
+                }
+                else candidates.delete(hex(e.kv.key));
+              }
+              publish();
+            },
+            error: (error) => {
+              if (stopped || failed) return;
+              failed = true;
+              unwatch = undefined;
+              if (error instanceof CompactedError) start();
+              else subscriber.error(error);
+            },
+            complete: () => {
+              if (!stopped) subscriber.complete();
+            },
+          });
+          if (stopped || failed) unsubscribe();
+          else unwatch = unsubscribe;
+        },
+        (error: unknown) => {
+          if (stopped) return;
+          if (core.closed) subscriber.complete(); // closed while reading: end like the watch does
+          else subscriber.error(error);
+        },
+      );
+    };
+
+    start();
+    return () => {
+      stopped = true;
+      const u = unwatch;
+      unwatch = undefined;
+      u?.();
+    };
+  });
+  return source.pipe(
+    share({ connector: () => new ReplaySubject<Leader | undefined>(1), resetOnError: true, resetOnComplete: true, resetOnRefCountZero: true }),
+  );
+}

@@ -1,0 +1,37 @@
+/**
+ * Running a write on the client's shared session, with one retry on a fresh
+ * session when etcd says the lease is already gone (revoked or expired before
+ * the keep-alive noticed).
+ * @module
+ * @internal
+ */
+import type { ConclaveClient } from '../client.js';
+import type { SessionImpl } from '../core/session.js';
+import { ConclaveError } from '../errors.js';
+
+/** etcd's answer to a put under a lease that no longer exists. */
+export function isLeaseGone(error: unknown): boolean {
+  return error instanceof ConclaveError && error.message.includes('requested lease not found');
+}
+
+/**
+ * Calls `fn` with the client's shared session; if etcd answers that its lease
+ * is gone, marks the session lost (so every lock on it learns it at once) and
+ * tries again on the new session the core creates.
+ *
+ * @example
+ * ```ts
+ * const key = await onLiveSession(client, (session) => putKey(session.lease));
+ * ```
+ */
+export async function onLiveSession<T>(client: ConclaveClient, fn: (session: SessionImpl) => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    const session = await client.core.session();
+    try {
+      return await fn(session);
+    } catch (error) {
+      if (attempt >= 2 || !isLeaseGone(error)) throw error;
+      session.markLost('etcd reports the lease as not found');
+    }
+  }
+}

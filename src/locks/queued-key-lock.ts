@@ -1,0 +1,78 @@
+/**
+ * Locks built on a fresh key per acquisition (etcd recipes' unique ephemeral
+ * keys): read/write locks and semaphores. Several of them can be held by one
+ * client at once, so they need no local queue.
+ * @module
+ * @internal
+ */
+import type { ConclaveClient } from '../client.js';
+import { abortErrorOf } from '../errors.js';
+import type { Lock } from '../types.js';
+import { HeldLock } from './held-lock.js';
+import { deleteGuardedWithRetry, firstKeys, putUniqueKey, storedPrefix } from './lock-keys.js';
+import { onLiveSession } from './live-session.js';
+import { allOwn, ownKeys, shapeOf } from './own-keys.js';
+import { waitForPredecessors } from './wait-for-predecessor.js';
+import type { WaitScope } from './wait-scope.js';
+
+export interface QueuedKeyLockSpec {
+  /** The new key is `${keyPrefix}/${nanos}`, e.g. `${name}/read`. */
+  keyPrefix: string;
+  /** User prefix of the keys that can block it: `${name}/write/` for a reader, `${name}/` otherwise. */
+  blockersPrefix: string;
+  /** Holds while fewer than `slots` blockers are older (1 for read/write locks, `permits` for a semaphore). */
+  slots: number;
+  /** What a blocker key looks like after `blockersPrefix` (keys of longer names sharing the prefix do not count). */
+  blockersShape: RegExp;
+}
+
+/**
+ * Creates the key and, in the same txn, reads the oldest `slots` blockers: held
+ * at once if fewer than `slots` of them are older. Otherwise, with a `scope`,
+ * waits (no herd: only on the `slots` nearest older blockers); without one
+ * (tryAcquire), deletes the key and resolves `undefined`. A failed or aborted
+ * wait deletes the key, so the queue behind moves on.
+ *
+ * @example
+ * ```ts
+ * const lock = await acquireQueuedKey(client, { keyPrefix: 'rw/write', blockersPrefix: 'rw/', slots: 1, blockersShape: RW_SUFFIX }, scope);
+ * ```
+ */
+export async function acquireQueuedKey(client: ConclaveClient, spec: QueuedKeyLockSpec, scope: WaitScope | undefined): Promise<Lock | undefined> {
+  // Already aborted (or timed out): refuse before creating any key, as the mutex does.
+  if (scope?.signal.aborted) throw abortErrorOf(scope.signal);
+  const blockers = storedPrefix(client, spec.blockersPrefix);
+  const { session, key, revision, ranges } = await onLiveSession(client, async (session) => {
+    const alive = (): boolean => session.state === 'alive' && !client.core.closed;
+    return { session, ...(await putUniqueKey(client, spec.keyPrefix, session.lease, [firstKeys(blockers, spec.slots)], alive)) };
+  });
+  scope?.link(session.signal);
+  const stillNeeded = (): boolean => session.state === 'alive' && !client.core.closed;
+  const dequeue = (): Promise<void> => deleteGuardedWithRetry(client, key, { revision }, stillNeeded).catch(() => undefined);
+  const shape = shapeOf(blockers, spec.blockersShape);
+  let first = ranges[0] ?? [];
+  if (!allOwn(shape, first)) {
+    // A longer name's keys share the prefix: look past them.
+    try {
+      first = await ownKeys(client, firstKeys(blockers, spec.slots), shape, spec.slots);
+    } catch (error) {
+      await dequeue();
+      throw error;
+    }
+  }
+  const older = first.filter((kv) => kv.createRevision < revision).length;
+  if (older >= spec.slots) {
+    if (!scope) {
+      await dequeue();
+      return undefined;
+    }
+    try {
+      if (scope.signal.aborted) throw abortErrorOf(scope.signal);
+      await waitForPredecessors(client, { blockers, shape, ownKey: key, revision, slots: spec.slots, signal: scope.signal });
+    } catch (error) {
+      await dequeue();
+      throw error;
+    }
+  }
+  return new HeldLock({ client, session, storedKey: key, revision });
+}

@@ -1,0 +1,108 @@
+/**
+ * Session keys: the `${name}/${leaseIdHex}` keys of Go's `concurrency.Mutex`
+ * and `concurrency.Election`, one per name and session lease, queued in etcd
+ * by create revision.
+ * @module
+ * @internal
+ */
+import { equals } from '../bytes.js';
+import type { ConclaveClient } from '../client.js';
+import type { SessionImpl } from '../core/session.js';
+import { LockLostError } from '../errors.js';
+import type { Bytes, Rev } from '../transport.js';
+import { isLeaseGone, onLiveSession } from './live-session.js';
+import { deleteGuardedWithRetry, firstKeys, heldCompare, rangeKvs, storedKey, storedPrefix } from './lock-keys.js';
+import { isOwnKey, ownKeys, SESSION_SUFFIX, shapeOf } from './own-keys.js';
+
+/** A session key `${name}/${leaseIdHex}` taken in etcd's queue for `name`. */
+export interface QueuedKey {
+  session: SessionImpl;
+  key: Bytes;
+  revision: Rev;
+  /** The key was the oldest under the name: held at once. */
+  owner: boolean;
+}
+
+/**
+ * Go's `Mutex.tryAcquire` / `Election.Campaign` first step: one txn creates
+ * `${name}/${leaseHex}` with `value` (if absent) and reads the oldest key under
+ * `${name}/`. The caller holds the local slot, so a key of this lease that
+ * already exists cannot belong to a live local holder: it is a leftover of a
+ * failed release. With `existing: 'recreate'` (mutex) it is deleted (guarded)
+ * and created anew, so every acquisition gets a fresh fencing token; with
+ * `'reuse'` (election, as Go does) it is kept and `value` proclaimed on it.
+ */
+export function enqueueSessionKey(
+  client: ConclaveClient,
+  name: string,
+  value: Bytes,
+  existing: 'recreate' | 'reuse',
+): Promise<QueuedKey> {
+  return onLiveSession(client, (session) => enqueueOn(client, session, name, value, existing));
+}
+
+async function enqueueOn(
+  client: ConclaveClient,
+  session: SessionImpl,
+  name: string,
+  value: Bytes,
+  existing: 'recreate' | 'reuse',
+): Promise<QueuedKey> {
+  const { core } = client;
+  const key = storedKey(client, `${name}/${session.leaseHex}`);
+  const owners = firstKeys(storedPrefix(client, `${name}/`), 1);
+  const shape = shapeOf(owners, SESSION_SUFFIX);
+  const alive = (): boolean => session.state === 'alive' && !core.closed;
+  for (let attempt = 0; ; attempt++) {
+    let res;
+    try {
+      res = await core.transport.txn({
+        compare: [{ target: 'create', result: 'equal', key, value: 0n }],
+        success: [{ put: { key, value, lease: session.lease } }, { range: owners }],
+        failure: [{ range: { key } }, { range: owners }],
+      });
+    } catch (error) {
+      // The put may have been applied: remove the key of this lease (only the slot holder uses it) before giving up.
+      if (!isLeaseGone(error)) await deleteGuardedWithRetry(client, key, { lease: session.lease }, alive).catch(() => undefined);
+      throw error;
+    }
+    core.observe(res.header);
+    const stale = res.succeeded ? undefined : rangeKvs(res.responses, 0)[0];
+    const revision = stale ? stale.createRevision : res.header.revision;
+    let owner = rangeKvs(res.responses, 1)[0];
+    // The oldest key under `${name}/` may belong to a longer name (`${name}/x/...`): look past it.
+    if (owner && !isOwnKey(shape, owner.key)) {
+      try {
+        owner = (await ownKeys(client, owners, shape, 1))[0];
+      } catch (error) {
+        await deleteGuardedWithRetry(client, key, { revision }, alive).catch(() => undefined);
+        throw error;
+      }
+    }
+    const queued = { session, key, revision, owner: !owner || owner.createRevision === revision };
+    if (res.succeeded) return queued;
+    if (attempt >= 2) throw new LockLostError(`cannot create ${name}/${session.leaseHex}: the key keeps changing`);
+    if (!stale) continue; // deleted in between: create it now
+    if (existing === 'reuse') {
+      if (equals(stale.value, value)) return queued;
+      const put = await core.transport.txn({
+        compare: [heldCompare(key, revision)],
+        success: [{ put: { key, value, lease: session.lease } }],
+        failure: [],
+      });
+      core.observe(put.header);
+      if (put.succeeded) return queued;
+    } else {
+      await deleteGuardedWithRetry(client, key, { revision }, alive);
+    }
+  }
+}
+
+/**
+ * Removes a queued key after a failed or aborted wait (guarded by its create
+ * revision, retried while the session lives) so the queue behind moves on.
+ */
+export function dequeueKey(client: ConclaveClient, queued: { session: SessionImpl; key: Bytes; revision: Rev }): Promise<void> {
+  const stillNeeded = (): boolean => queued.session.state === 'alive' && !client.core.closed;
+  return deleteGuardedWithRetry(client, queued.key, { revision: queued.revision }, stillNeeded).catch(() => undefined);
+}

@@ -1,0 +1,59 @@
+/**
+ * Waiting for a key's delete through the client's shared watch hub.
+ * @module
+ * @internal
+ */
+import { hex } from '../bytes.js';
+import type { ConclaveClient } from '../client.js';
+import { abortErrorOf, ClosedError, CompactedError } from '../errors.js';
+import type { Bytes, Rev } from '../transport.js';
+
+/**
+ * Resolves when one of `keys` is deleted at a revision >= `fromRevision`.
+ * Watches `range` (one key, or a prefix holding every key of `keys`, which
+ * shares one server watcher among all waiters of a client). Also resolves when
+ * that history was compacted: the caller re-reads and waits again. Rejects
+ * with the abort error of `signal`, or `ClosedError` when the client closes.
+ * Leaves no subscription behind.
+ *
+ * @example
+ * ```ts
+ * const res = await range(...);                          // saw `pred` at res.header.revision
+ * await waitForDelete(client, { key: pred }, [pred], res.header.revision + 1n, signal);
+ * ```
+ */
+export function waitForDelete(
+  client: ConclaveClient,
+  range: { key: Bytes; rangeEnd?: Bytes | undefined },
+  keys: readonly Bytes[],
+  fromRevision: Rev,
+  signal: AbortSignal,
+): Promise<void> {
+  if (signal.aborted) return Promise.reject(abortErrorOf(signal));
+  const wanted = new Set(keys.map(hex));
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    let unsubscribe: (() => void) | undefined;
+    const settle = (error?: Error): void => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      // The hub may call back from inside subscribe(): unsubscribe once it returned.
+      if (unsubscribe) unsubscribe();
+      if (error) reject(error);
+      else resolve();
+    };
+    const onAbort = (): void => settle(abortErrorOf(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    const unsub = client.core.watchHub.subscribe({ key: range.key, rangeEnd: range.rangeEnd, prevKv: false }, fromRevision, {
+      prefixLength: 0,
+      next: (batch) => {
+        if (batch.events.some((e) => e.type === 'delete' && wanted.has(hex(e.kv.key)))) settle();
+      },
+      error: (error) => settle(error instanceof CompactedError ? undefined : error),
+      complete: () => settle(new ClosedError()),
+    });
+    if (settled) unsub();
+    else unsubscribe = unsub;
+  });
+}

@@ -1,0 +1,69 @@
+/**
+ * The abort scope of one wait: the caller's `signal`, an optional
+ * `timeoutMs`, and any signal the wait depends on (the session's) merged into
+ * one signal, with every listener and timer removed by `dispose()`.
+ * @module
+ * @internal
+ */
+import { InvalidArgumentError, TimeoutError } from '../errors.js';
+import type { WaitOptions } from '../types.js';
+import { checkSignal, MAX_TIMER_MS } from '../validate.js';
+
+/** Checks `{ signal, timeoutMs }` before anything is sent. */
+export function checkWaitOptions(opts: unknown): asserts opts is WaitOptions {
+  if (opts === undefined) return;
+  if (typeof opts !== 'object' || opts === null) throw new InvalidArgumentError('options must be an object');
+  const { signal, timeoutMs } = opts as WaitOptions;
+  checkSignal(signal);
+  // A timer cannot wait longer than MAX_TIMER_MS: a longer timeout would fire at once.
+  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 0 || timeoutMs > MAX_TIMER_MS)) {
+    throw new InvalidArgumentError(`timeoutMs must be a number between 0 and ${MAX_TIMER_MS}, got ${String(timeoutMs)}`);
+  }
+}
+
+/**
+ * One merged abort signal for a wait; `dispose()` when the wait settles.
+ *
+ * @example
+ * ```ts
+ * const scope = new WaitScope({ signal, timeoutMs: 500 });
+ * try { scope.link(session.signal); await waitSomething(scope.signal); } finally { scope.dispose(); }
+ * ```
+ */
+export class WaitScope {
+  private readonly controller = new AbortController();
+  private readonly unlinks: Array<() => void> = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** Aborts with the first source's reason (a `TimeoutError` for the timeout). */
+  readonly signal: AbortSignal = this.controller.signal;
+
+  constructor(opts: WaitOptions = {}) {
+    if (opts.signal) this.link(opts.signal);
+    const ms = opts.timeoutMs;
+    if (ms !== undefined && !this.signal.aborted) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.controller.abort(new TimeoutError(`timed out after ${ms} ms`));
+      }, ms);
+    }
+  }
+
+  /** Aborts this scope when `source` aborts. */
+  link(source: AbortSignal): void {
+    if (this.signal.aborted) return;
+    if (source.aborted) {
+      this.controller.abort(source.reason);
+      return;
+    }
+    const onAbort = (): void => this.controller.abort(source.reason);
+    source.addEventListener('abort', onAbort, { once: true });
+    this.unlinks.push(() => source.removeEventListener('abort', onAbort));
+  }
+
+  /** Removes every listener and the timer. Idempotent. */
+  dispose(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const unlink of this.unlinks.splice(0)) unlink();
+  }
+}
