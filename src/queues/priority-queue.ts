@@ -1,15 +1,87 @@
 /**
- * Priority queue (recipes layout).
+ * Priority queue in the layout of etcd's Go recipe (`recipe.NewPriorityQueue(client, name)`):
+ * items at `${name}/%05d/%016d` — the priority (0..65535, Go's `uint16`), then a
+ * sequence number allocated like key.go `newSequentialKV`: read the last key of
+ * the priority, add one, and write it in a txn that also touches the
+ * bookkeeping key `__${name}/%05d`, guarded by that key's mod revision (so two
+ * producers never get the same number). Served in key order: lower priority
+ * number first, FIFO within a priority.
+ *
+ * Delivery as for the FIFO queue: `dequeue()` at-most-once, `claim()` at-least-once.
  * @module
  * @internal
  */
 import type { ConclaveClient } from '../client.js';
-import { ConclaveError } from '../errors.js';
-import type { Codec, PriorityQueue } from '../types.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { Codec, PriorityQueue, QueueClaim } from '../types.js';
+import { encodeValue } from '../recipes/encode.js';
+import { op, Store } from '../recipes/store.js';
+import { QueueConsumer } from './consumer.js';
+import { MAX_PRIORITY, priorityField, priorityLayout, sequenceField } from './layout.js';
 
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Creates the priority queue `name`.
+ *
+ * @example
+ * ```ts
+ * const work = client.priorityQueue<string>('work');
+ * await work.enqueue('later', 10);
+ * await work.enqueue('urgent', 0);
+ * await work.dequeue();                           // 'urgent'
+ * ```
+ */
 export function createPriorityQueue<T>(client: ConclaveClient, name: string, codec: Codec<T>): PriorityQueue<T> {
-  void client;
-  void name;
-  void codec;
-  throw new ConclaveError('PriorityQueue is not implemented yet', { code: 'NOT_IMPLEMENTED' });
+  return new PriorityQueueImpl(client, name, codec);
+}
+
+class PriorityQueueImpl<T> implements PriorityQueue<T> {
+  private readonly store: Store;
+  private readonly consumer: QueueConsumer<T>;
+
+  constructor(
+    client: ConclaveClient,
+    private readonly name: string,
+    private readonly codec: Codec<T>,
+  ) {
+    this.store = new Store(client);
+    this.consumer = new QueueConsumer(this.store, priorityLayout(name), codec);
+  }
+
+  async enqueue(value: T, priority: number): Promise<void> {
+    if (typeof priority !== 'number' || !Number.isInteger(priority) || priority < 0 || priority > MAX_PRIORITY) {
+      throw new InvalidArgumentError(`priority must be an integer between 0 and ${MAX_PRIORITY}, got ${String(priority)}`);
+    }
+    const prefix = `${this.name}/${priorityField(priority)}`;
+    const bytes = encodeValue(this.codec, value, this.store.key(`${prefix}/${sequenceField(0n)}`), this.store.core.maxRequestBytes, prefix.length + 64);
+    const base = this.store.key(`__${prefix}`);
+    this.store.core.checkOpen();
+    for (;;) {
+      const last = await this.store.range({ ...this.store.prefix(`${prefix}/`), sortOrder: 'descend', sortTarget: 'key', limit: 1n, keysOnly: true });
+      const lastKey = last.kvs[0] ? this.store.userKey(last.kvs[0].key) : undefined;
+      const next = lastKey === undefined ? 0n : sequenceOf(lastKey) + 1n;
+      const res = await this.store.txn({
+        compare: [{ target: 'mod', result: 'less', key: base, value: last.header.revision + 1n }],
+        success: [op.put({ key: base, value: EMPTY }), op.put({ key: this.store.key(`${prefix}/${sequenceField(next)}`), value: bytes })],
+        failure: [],
+      });
+      if (res.succeeded) return;
+    }
+  }
+
+  dequeue(opts?: { signal?: AbortSignal }): Promise<T> {
+    return this.consumer.dequeue(opts);
+  }
+
+  claim(opts?: { signal?: AbortSignal }): Promise<QueueClaim<T>> {
+    return this.consumer.claim(opts);
+  }
+}
+
+/** The sequence number in the last path field of a priority-queue key (Go: `Sscanf(field, "%d")`). */
+function sequenceOf(key: string): bigint {
+  const field = key.slice(key.lastIndexOf('/') + 1);
+  if (!/^[0-9]+$/.test(field)) throw new InvalidArgumentError(`priority queue key ${key} does not end in a sequence number`);
+  return BigInt(field);
 }

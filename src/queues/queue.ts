@@ -1,15 +1,78 @@
 /**
- * Queue (recipes layout).
+ * FIFO queue in the layout of etcd's Go recipe (`recipe.NewQueue(client, name)`):
+ * each item is a key `${name}/<unixNano>` created with a `version == 0` guard
+ * (key.go `newUniqueKV`), served in create-revision order.
+ *
+ * Delivery: `dequeue()` deletes the item in a txn guarded by its mod revision
+ * (so each item goes to exactly one dequeuer) — at-most-once: if the consumer
+ * dies after `dequeue()` resolved, the item is gone. `claim()` is at-least-once:
+ * the item is hidden by a marker on the consumer's session lease until `ack()`,
+ * and served again if that session is lost.
+ *
+ * Inside a client, waiting consumers of a queue are served one at a time in call
+ * order by one dispatcher (see `dispatcher.ts`): an enqueue wakes one reader per
+ * client, not every waiting call.
  * @module
  * @internal
  */
 import type { ConclaveClient } from '../client.js';
-import { ConclaveError } from '../errors.js';
-import type { Codec, Queue } from '../types.js';
+import type { Codec, Queue, QueueClaim } from '../types.js';
+import { encodeValue } from '../recipes/encode.js';
+import { op, Store } from '../recipes/store.js';
+import { uniqueNanos } from '../recipes/unique-key.js';
+import { QueueConsumer } from './consumer.js';
+import { fifoLayout } from './layout.js';
 
+/**
+ * Creates the FIFO queue `name`.
+ *
+ * @example
+ * ```ts
+ * const jobs = client.queue<{ id: number }>('jobs');
+ * await jobs.enqueue({ id: 1 });
+ * const job = await jobs.dequeue();              // { id: 1 }
+ * await using claim = await jobs.claim();        // at-least-once
+ * await handle(claim.value);
+ * await claim.ack();
+ * ```
+ */
 export function createQueue<T>(client: ConclaveClient, name: string, codec: Codec<T>): Queue<T> {
-  void client;
-  void name;
-  void codec;
-  throw new ConclaveError('Queue is not implemented yet', { code: 'NOT_IMPLEMENTED' });
+  return new QueueImpl(client, name, codec);
+}
+
+class QueueImpl<T> implements Queue<T> {
+  private readonly store: Store;
+  private readonly consumer: QueueConsumer<T>;
+
+  constructor(
+    client: ConclaveClient,
+    private readonly name: string,
+    private readonly codec: Codec<T>,
+  ) {
+    this.store = new Store(client);
+    this.consumer = new QueueConsumer(this.store, fifoLayout(name), codec);
+  }
+
+  async enqueue(value: T): Promise<void> {
+    const probe = this.store.key(`${this.name}/${uniqueNanos()}`);
+    const bytes = encodeValue(this.codec, value, probe, this.store.core.maxRequestBytes);
+    this.store.core.checkOpen();
+    for (;;) {
+      const key = this.store.key(`${this.name}/${uniqueNanos()}`);
+      const res = await this.store.txn({
+        compare: [{ target: 'version', result: 'equal', key, value: 0n }],
+        success: [op.put({ key, value: bytes })],
+        failure: [],
+      });
+      if (res.succeeded) return;
+    }
+  }
+
+  dequeue(opts?: { signal?: AbortSignal }): Promise<T> {
+    return this.consumer.dequeue(opts);
+  }
+
+  claim(opts?: { signal?: AbortSignal }): Promise<QueueClaim<T>> {
+    return this.consumer.claim(opts);
+  }
 }

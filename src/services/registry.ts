@@ -1,14 +1,95 @@
 /**
- * Service registry.
+ * Service registry: discovery between services.
+ *
+ * An instance is one key `__services/<name>/<id>` (URI-encoded; see
+ * `layout.ts`) holding the JSON `{ id, address, metadata }`, on the client's
+ * shared session lease: it vanishes within the session TTL when the process
+ * dies, and at once when the client closes (the lease is revoked). A
+ * registration lost to a network fault is written again on a fresh session as
+ * soon as etcd answers (see `registration.ts`).
+ *
+ * Registering an id that is already registered replaces it: the newest
+ * `register()` wins, and the older registration (in this client or another)
+ * sees its `lost$` emit and stops maintaining the key.
  * @module
  * @internal
  */
+import { hex } from '../bytes.js';
 import type { ConclaveClient } from '../client.js';
-import { ConclaveError } from '../errors.js';
-import type { ServiceRegistry } from '../types.js';
+import type { Core } from '../core/core.js';
+import type { Registration, ServiceInstance, ServiceRegistry } from '../types.js';
+import { checkSize } from '../validate.js';
+import { Store } from '../recipes/store.js';
+import { instancesOf, listOf } from './instances.js';
+import { checkInstance, decodeInstance, encodeInstance, instanceKey, servicePrefix } from './layout.js';
+import { RegistrationImpl } from './registration.js';
 
+/** The active registration of each stored key, per client core (so a second register() of an id displaces the first). */
+const active = new WeakMap<Core, Map<string, RegistrationImpl>>();
+
+/**
+ * Creates the registry of service `name`.
+ *
+ * @example
+ * ```ts
+ * const api = client.services('api');
+ * await using reg = await api.register({ id: 'api-1', address: '10.0.0.5:8080', metadata: { zone: 'a' } });
+ * api.instances$.subscribe((all) => console.log(all.map((i) => i.address)));
+ * ```
+ */
 export function createServiceRegistry(client: ConclaveClient, name: string): ServiceRegistry {
-  void [name];
-  void client;
-  throw new ConclaveError('ServiceRegistry is not implemented yet', { code: 'NOT_IMPLEMENTED' });
+  return new ServiceRegistryImpl(client, name);
+}
+
+class ServiceRegistryImpl implements ServiceRegistry {
+  private readonly store: Store;
+  private readonly prefix: string;
+  readonly instances$;
+
+  constructor(
+    client: ConclaveClient,
+    private readonly name: string,
+  ) {
+    this.store = new Store(client);
+    this.prefix = servicePrefix(name);
+    this.instances$ = instancesOf(this.store, this.prefix);
+  }
+
+  async register(instance: { id: string; address: string; metadata?: Record<string, unknown> }): Promise<Registration> {
+    const checked = checkInstance(instance);
+    const key = instanceKey(this.name, checked.id);
+    const value = encodeInstance(checked);
+    const stored = this.store.key(key);
+    checkSize(stored, value, this.store.core.maxRequestBytes);
+    const session = await this.store.core.session();
+    let byKey = active.get(this.store.core);
+    if (!byKey) {
+      byKey = new Map();
+      active.set(this.store.core, byKey);
+    }
+    const id = hex(stored);
+    const registrations = byKey;
+    const registration = new RegistrationImpl(this.store, key, value, session, (r) => {
+      if (registrations.get(id) === r) registrations.delete(id);
+    });
+    registrations.get(id)?.displace();
+    registrations.set(id, registration);
+    try {
+      await registration.start();
+    } catch (error) {
+      registration.displace();
+      throw error;
+    }
+    return registration;
+  }
+
+  async instances(): Promise<ServiceInstance[]> {
+    const res = await this.store.range(this.store.prefix(this.prefix));
+    const found: ServiceInstance[] = [];
+    for (const kv of res.kvs) {
+      const instance = decodeInstance(kv.value);
+      if (instance) found.push(instance);
+    }
+    return listOf(found);
+  }
 }

@@ -1,0 +1,82 @@
+/**
+ * `instances$`: the full set of a service's instances at subscribe (a range at
+ * revision R), then again after every change (a watch of the prefix from R + 1,
+ * shared with every other subscriber of the client). The events of one
+ * revision are applied together and the set is emitted once per revision
+ * (an unchanged set is not emitted again). Should the watch's history be compacted under it, the
+ * set is read again and the watch restarted.
+ * @module
+ * @internal
+ */
+import { Observable, type Subscription } from 'rxjs';
+import { CompactedError } from '../errors.js';
+import type { ServiceInstance } from '../types.js';
+import type { Store } from '../recipes/store.js';
+import { decodeInstance } from './layout.js';
+
+/** The instances held in `entries` (key → instance), ordered by id. */
+export function listOf(entries: Iterable<ServiceInstance>): ServiceInstance[] {
+  return [...entries].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+export function instancesOf(store: Store, prefix: string): Observable<ServiceInstance[]> {
+  return new Observable<ServiceInstance[]>((subscriber) => {
+    const current = new Map<string, ServiceInstance>();
+    let inner: Subscription | undefined;
+    let stopped = false;
+    let scheduled = false;
+    let last: string | undefined;
+    /** Revision of the events applied but not emitted yet. */
+    let pending: bigint | undefined;
+
+    const emit = (): void => {
+      scheduled = false;
+      pending = undefined;
+      if (stopped) return;
+      const list = listOf(current.values());
+      const signature = JSON.stringify(list);
+      if (signature === last) return;
+      last = signature;
+      subscriber.next(list);
+    };
+
+    const sync = async (): Promise<void> => {
+      const res = await store.range(store.prefix(prefix));
+      if (stopped) return;
+      current.clear();
+      for (const kv of res.kvs) {
+        const instance = decodeInstance(kv.value);
+        if (instance) current.set(store.userKey(kv.key), instance);
+      }
+      emit();
+      inner = store.client.watch(prefix, { prefix: true, fromRevision: res.header.revision + 1n }).subscribe({
+        next: (event) => {
+          // Several revisions may arrive in one go: emit the set as of each revision, not only the last.
+          if (pending !== undefined && event.revision !== pending) emit();
+          pending = event.revision;
+          const instance = event.type === 'put' ? decodeInstance(event.value) : undefined;
+          if (instance) current.set(event.key, instance);
+          else current.delete(event.key);
+          if (!scheduled) {
+            scheduled = true;
+            queueMicrotask(() => {
+              if (scheduled) emit(); // after the other events of the same revision
+            });
+          }
+        },
+        error: (error: unknown) => {
+          inner = undefined;
+          if (error instanceof CompactedError && !stopped) sync().catch((e: unknown) => subscriber.error(e));
+          else subscriber.error(error);
+        },
+        complete: () => subscriber.complete(),
+      });
+    };
+
+    sync().catch((e: unknown) => subscriber.error(e));
+    return () => {
+      stopped = true;
+      inner?.unsubscribe();
+    };
+  });
+}

@@ -1,0 +1,155 @@
+/**
+ * One registered instance, kept registered for as long as it is not
+ * deregistered and the client is open.
+ *
+ * ## State machine
+ * | state | event | next state / action |
+ * |---|---|---|
+ * | active | the key is deleted, or the session is lost (network fault past the TTL, lease revoked) | restoring |
+ * | restoring | a fresh shared session is granted and the key is free (absent, or still on our old lease) | active: key written on the new lease |
+ * | restoring | etcd unreachable | restoring: retry with backoff (100 ms .. 2 s) until it answers |
+ * | active / restoring | another registration of the same id took the key (another client, or a later `register()` in this one) | displaced: `lost$` emits and completes; the key is left to the newcomer |
+ * | any | `deregister()` | deregistered: key deleted (only if still ours), `lost$` completes without emitting |
+ * | any | client closed | closed: the lease is revoked with the session, `lost$` completes without emitting |
+ *
+ * So `lost$` emits only when the registration cannot be restored because
+ * someone else now owns that id; network faults are repaired silently.
+ * @module
+ * @internal
+ */
+import { AsyncSubject, type Observable } from 'rxjs';
+import type { SessionImpl } from '../core/session.js';
+import type { Registration, WatchEvent } from '../types.js';
+import { Backoff, linkSignals, sleep } from '../recipes/abort.js';
+import { Inbox } from '../recipes/inbox.js';
+import { op, type Store } from '../recipes/store.js';
+
+type State = 'active' | 'displaced' | 'deregistered' | 'closed';
+
+export class RegistrationImpl implements Registration {
+  private readonly lostSubject = new AsyncSubject<void>();
+  private readonly stop = new AbortController();
+  private state: State = 'active';
+  private revision = 0n;
+  private deregistering: Promise<void> | undefined;
+  readonly lost$: Observable<void> = this.lostSubject.asObservable();
+
+  constructor(
+    private readonly store: Store,
+    /** User key of the instance. */
+    readonly key: string,
+    private readonly value: Uint8Array,
+    private session: SessionImpl,
+    private readonly onEnd: (registration: RegistrationImpl) => void,
+  ) {}
+
+  /** Writes the key (replacing any registration of the same id) and starts keeping it. */
+  async start(): Promise<void> {
+    const res = await this.store.put({ key: this.store.key(this.key), value: this.value, lease: this.session.lease });
+    this.revision = res.header.revision;
+    void this.maintain();
+  }
+
+  /** A later registration of the same id in this client took over. */
+  displace(): void {
+    if (this.state !== 'active') return;
+    this.end('displaced');
+  }
+
+  deregister(): Promise<void> {
+    this.deregistering ??= (async () => {
+      if (this.state !== 'active') return;
+      const lease = this.session.lease;
+      this.end('deregistered');
+      if (this.store.core.closed) return;
+      const key = this.store.key(this.key);
+      await this.store.txn({
+        compare: [{ target: 'lease', result: 'equal', key, value: lease }],
+        success: [op.del({ key })],
+        failure: [],
+      });
+    })();
+    return this.deregistering;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.deregister();
+  }
+
+  private end(state: Exclude<State, 'active'>): void {
+    this.state = state;
+    this.stop.abort();
+    if (state === 'displaced') this.lostSubject.next();
+    this.lostSubject.complete();
+    this.onEnd(this);
+  }
+
+  private async maintain(): Promise<void> {
+    while (this.state === 'active') {
+      const trouble = await this.watchForTrouble();
+      if (trouble === 'displaced') return this.displace();
+      if (trouble === 'stopped') break;
+      const restored = await this.restore();
+      if (restored === 'displaced') return this.displace();
+      if (restored === 'stopped') break;
+    }
+    if (this.state === 'active' && this.store.core.closed) this.end('closed');
+  }
+
+  /** Waits until the key needs restoring, someone else took it, or the registration stops. */
+  private async watchForTrouble(): Promise<'restore' | 'displaced' | 'stopped'> {
+    const session = this.session;
+    const linked = linkSignals(this.stop.signal, session.signal);
+    const inbox = new Inbox<WatchEvent>(this.store.client.watch(this.key, { fromRevision: this.revision + 1n }));
+    try {
+      for (;;) {
+        const event = await inbox.next(linked.signal);
+        if (event.type === 'delete') return 'restore';
+        if (event.kv.lease !== session.lease) return 'displaced';
+        this.revision = event.revision;
+      }
+    } catch {
+      if (this.stop.signal.aborted || this.store.core.closed) return 'stopped';
+      return 'restore'; // session lost, or the watch failed (e.g. compacted): check and rewrite the key
+    } finally {
+      inbox.close();
+      linked.dispose();
+    }
+  }
+
+  /** Rewrites the key on a live session if it is free (absent, or on one of our leases); retries until etcd answers. */
+  private async restore(): Promise<'restored' | 'displaced' | 'stopped'> {
+    const backoff = new Backoff(100, 2000);
+    const key = this.store.key(this.key);
+    while (this.state === 'active') {
+      try {
+        const previous = this.session.lease;
+        const session = await this.store.core.session({ signal: this.stop.signal });
+        const put = op.put({ key, value: this.value, lease: session.lease });
+        const res = await this.store.txn({
+          compare: [{ target: 'create', result: 'equal', key, value: 0n }],
+          success: [put],
+          failure: [
+            {
+              txn: {
+                compare: [{ target: 'lease', result: 'equal', key, value: previous }],
+                success: [put],
+                failure: [],
+              },
+            },
+          ],
+        });
+        const nested = res.responses[0];
+        const written = res.succeeded || (nested !== undefined && 'txn' in nested && nested.txn.succeeded);
+        if (!written) return 'displaced';
+        this.session = session;
+        this.revision = res.header.revision;
+        return 'restored';
+      } catch {
+        if (this.stop.signal.aborted || this.store.core.closed) return 'stopped';
+        await sleep(backoff.next(), this.stop.signal).catch(() => undefined);
+      }
+    }
+    return 'stopped';
+  }
+}
