@@ -5,7 +5,7 @@
  * under `adapters/` implements it for one way of reaching etcd (direct gRPC,
  * `etcd grpc-proxy`, the HTTP/JSON gateway). The types here are Conclave's own:
  * every int64 is a `bigint`, every byte string a `Uint8Array`, every call takes
- * an optional `AbortSignal`. Nothing from `@grpc/grpc-js` appears here.
+ * an optional `AbortSignal`. Nothing from the gRPC library appears here.
  *
  * Adapters throw (or pass to `onError`) only {@link ConclaveError} subclasses,
  * mapped in one module per adapter.

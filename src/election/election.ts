@@ -14,12 +14,10 @@
 import type { Observable } from 'rxjs';
 import { toBytes } from '../bytes.js';
 import type { ConclaveClient } from '../client.js';
-import { abortErrorOf } from '../errors.js';
 import { localQueueFor } from '../locks/local-queue.js';
 import { firstKeys, storedKey, storedPrefix } from '../locks/lock-keys.js';
 import { isOwnKey, ownKeys, SESSION_SUFFIX, shapeOf } from '../locks/own-keys.js';
-import { dequeueKey, enqueueSessionKey } from '../locks/session-key.js';
-import { waitForPredecessors } from '../locks/wait-for-predecessor.js';
+import { enqueueSessionKey, waitForTurn } from '../locks/session-key.js';
 import { checkWaitOptions, WaitScope } from '../locks/wait-scope.js';
 import type { Bytes } from '../transport.js';
 import type { Election, Leader, Leadership, WaitOptions } from '../types.js';
@@ -49,23 +47,7 @@ class ElectionImpl implements Election {
       const slot = await localQueueFor(this.client, `${this.name}/`).take(scope.signal);
       try {
         const queued = await enqueueSessionKey(this.client, this.name, bytes, 'reuse');
-        scope.link(queued.session.signal);
-        try {
-          if (scope.signal.aborted) throw abortErrorOf(scope.signal);
-          if (!queued.owner) {
-            const blockers = storedPrefix(this.client, `${this.name}/`);
-            await waitForPredecessors(this.client, {
-              blockers,
-              shape: shapeOf(blockers, SESSION_SUFFIX),
-              ownKey: queued.key,
-              revision: queued.revision,
-              signal: scope.signal,
-            });
-          }
-        } catch (error) {
-          await dequeueKey(this.client, queued);
-          throw error;
-        }
+        await waitForTurn(this.client, this.name, queued, scope);
         return new LeadershipImpl({ client: this.client, session: queued.session, storedKey: queued.key, revision: queued.revision, slot });
       } catch (error) {
         slot.release();

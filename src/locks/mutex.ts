@@ -13,14 +13,11 @@
  * @internal
  */
 import type { ConclaveClient } from '../client.js';
-import { abortErrorOf, InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import type { Lock, Mutex, WaitOptions } from '../types.js';
 import { HeldLock } from './held-lock.js';
 import { localQueueFor, type LocalSlot } from './local-queue.js';
-import { storedPrefix } from './lock-keys.js';
-import { SESSION_SUFFIX, shapeOf } from './own-keys.js';
-import { dequeueKey, enqueueSessionKey } from './session-key.js';
-import { waitForPredecessors } from './wait-for-predecessor.js';
+import { dequeueKey, enqueueSessionKey, waitForTurn } from './session-key.js';
 import { checkWaitOptions, WaitScope } from './wait-scope.js';
 
 class MutexImpl implements Mutex {
@@ -74,23 +71,7 @@ class MutexImpl implements Mutex {
 
   private async acquireWithSlot(slot: LocalSlot, scope: WaitScope): Promise<Lock> {
     const queued = await enqueueSessionKey(this.client, this.name, new Uint8Array(0), 'recreate');
-    scope.link(queued.session.signal);
-    try {
-      if (scope.signal.aborted) throw abortErrorOf(scope.signal);
-      if (!queued.owner) {
-        const blockers = storedPrefix(this.client, `${this.name}/`);
-        await waitForPredecessors(this.client, {
-          blockers,
-          shape: shapeOf(blockers, SESSION_SUFFIX),
-          ownKey: queued.key,
-          revision: queued.revision,
-          signal: scope.signal,
-        });
-      }
-    } catch (error) {
-      await dequeueKey(this.client, queued);
-      throw error;
-    }
+    await waitForTurn(this.client, this.name, queued, scope);
     return new HeldLock({ client: this.client, session: queued.session, storedKey: queued.key, revision: queued.revision, slot });
   }
 }

@@ -8,11 +8,13 @@
 import { equals } from '../bytes.js';
 import type { ConclaveClient } from '../client.js';
 import type { SessionImpl } from '../core/session.js';
-import { LockLostError } from '../errors.js';
+import { abortErrorOf, LockLostError } from '../errors.js';
 import type { Bytes, Rev } from '../transport.js';
 import { isLeaseGone, onLiveSession } from './live-session.js';
 import { deleteGuardedWithRetry, firstKeys, heldCompare, rangeKvs, storedKey, storedPrefix } from './lock-keys.js';
 import { isOwnKey, ownKeys, SESSION_SUFFIX, shapeOf } from './own-keys.js';
+import { waitForPredecessors } from './wait-for-predecessor.js';
+import type { WaitScope } from './wait-scope.js';
 
 /** A session key `${name}/${leaseIdHex}` taken in etcd's queue for `name`. */
 export interface QueuedKey {
@@ -105,4 +107,28 @@ async function enqueueOn(
 export function dequeueKey(client: ConclaveClient, queued: { session: SessionImpl; key: Bytes; revision: Rev }): Promise<void> {
   const stillNeeded = (): boolean => queued.session.state === 'alive' && !client.core.closed;
   return deleteGuardedWithRetry(client, queued.key, { revision: queued.revision }, stillNeeded).catch(() => undefined);
+}
+
+/**
+ * Waits until `queued` (the session key of `name`) is the oldest own key under
+ * `${name}/` — Go's `waitDeletes` on the immediate predecessors. On failure or
+ * abort it removes the key (so the queue behind moves on) and rethrows.
+ */
+export async function waitForTurn(client: ConclaveClient, name: string, queued: QueuedKey, scope: WaitScope): Promise<void> {
+  scope.link(queued.session.signal);
+  try {
+    if (scope.signal.aborted) throw abortErrorOf(scope.signal);
+    if (queued.owner) return;
+    const blockers = storedPrefix(client, `${name}/`);
+    await waitForPredecessors(client, {
+      blockers,
+      shape: shapeOf(blockers, SESSION_SUFFIX),
+      ownKey: queued.key,
+      revision: queued.revision,
+      signal: scope.signal,
+    });
+  } catch (error) {
+    await dequeueKey(client, queued);
+    throw error;
+  }
 }
