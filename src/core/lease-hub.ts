@@ -6,7 +6,7 @@
  * ## Per-lease state machine
  * | state | event | next state / action |
  * |-------|-------|---------------------|
- * | alive | refresh due (TTL/3 after the last acknowledged send) | alive: send a keep-alive on the stream |
+ * | alive | refresh due (TTL/3 after the last acknowledged send), none unanswered | alive: send a keep-alive on the stream |
  * | alive | answer with TTL > 0 | alive: deadline = time of the send + TTL |
  * | alive | answer with TTL <= 0 (expired or revoked) | lost: `onLost` |
  * | alive | deadline passes with no answer | lost: `onLost` |
@@ -15,7 +15,8 @@
  * ## Stream
  * Opened when the first lease is registered; on error reopened after a
  * jittered backoff (50 ms .. 1 s) and every lease is refreshed at once; closed
- * when the last lease is released.
+ * when the last lease is released. A keep-alive is never repeated on the same
+ * stream while it waits for its answer.
  * @module
  * @internal
  */
@@ -33,10 +34,8 @@ interface LeaseEntry {
   deadline: number;
   /** Monotonic time of the next keep-alive. */
   nextDue: number;
-  /** Monotonic time of the oldest unanswered keep-alive, or 0 (the deadline is computed from it: conservative). */
+  /** Monotonic time of the unanswered keep-alive, or 0 (the deadline is computed from it: conservative). */
   oldestUnanswered: number;
-  /** Monotonic time of the last keep-alive sent. */
-  lastSent: number;
   readonly onLost: (reason: string) => void;
 }
 
@@ -71,7 +70,7 @@ export class LeaseHub {
    */
   keep(id: bigint, ttlSeconds: number, grantedAt: number, onLost: (reason: string) => void): KeptLease {
     const ttlMs = ttlSeconds * 1000;
-    const entry: LeaseEntry = { id, ttlMs, deadline: grantedAt + ttlMs, nextDue: grantedAt + ttlMs / 3, oldestUnanswered: 0, lastSent: 0, onLost };
+    const entry: LeaseEntry = { id, ttlMs, deadline: grantedAt + ttlMs, nextDue: grantedAt + ttlMs / 3, oldestUnanswered: 0, onLost };
     this.leases.set(id, entry);
     this.ensureStream();
     this.schedule(entry.nextDue);
@@ -120,7 +119,7 @@ export class LeaseHub {
       const now = this.now();
       for (const e of this.leases.values()) {
         e.nextDue = now;
-        e.lastSent = 0;
+        e.oldestUnanswered = 0;
       }
       this.tick();
     }, this.backoff.duration);
@@ -172,17 +171,15 @@ export class LeaseHub {
         this.lose(entry, 'no keep-alive answer before the lease deadline');
         continue;
       }
-      const waiting = entry.oldestUnanswered !== 0;
-      // Unanswered keep-alives are repeated every TTL/3 too.
-      const due = waiting ? entry.lastSent + entry.ttlMs / 3 : entry.nextDue;
-      if (due <= now + TICK_GRANULARITY_MS && this.stream) {
-        if (!waiting) entry.oldestUnanswered = now;
-        entry.lastSent = now;
+      // A keep-alive waiting for its answer is not repeated on the same stream (a stream loses
+      // nothing; repeating would only add load when etcd is slow): a new stream resends all.
+      if (entry.oldestUnanswered === 0 && entry.nextDue <= now + TICK_GRANULARITY_MS && this.stream) {
+        entry.oldestUnanswered = now;
         this.messagesSent++;
         this.stream.send(entry.id);
       }
-      const nextDue = entry.oldestUnanswered !== 0 ? entry.lastSent + entry.ttlMs / 3 : entry.nextDue;
-      next = Math.min(next, Math.max(nextDue, now + TICK_GRANULARITY_MS), entry.deadline);
+      const wakeAt = entry.oldestUnanswered !== 0 ? entry.deadline : Math.max(entry.nextDue, now + TICK_GRANULARITY_MS);
+      next = Math.min(next, wakeAt, entry.deadline);
     }
     if (next < Infinity) this.schedule(next);
   }

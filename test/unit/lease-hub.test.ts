@@ -46,7 +46,7 @@ describe('LeaseHub (state machine, fake clock)', () => {
     hub.keep(7n, 9, t0, () => lost.push(performance.now() - t0));
     await vi.advanceTimersByTimeAsync(8900);
     expect(lost).toHaveLength(0);
-    expect(transport.keepAliveStreams[0]!.sent.length).toBeGreaterThanOrEqual(2); // repeated while unanswered
+    expect(transport.keepAliveStreams[0]!.sent).toEqual([7n]); // not repeated on the same stream while unanswered
     await vi.advanceTimersByTimeAsync(200);
     expect(lost).toHaveLength(1);
     expect(lost[0]).toBeGreaterThanOrEqual(9000);
@@ -64,8 +64,10 @@ describe('LeaseHub (state machine, fake clock)', () => {
     expect(lost).toHaveLength(1);
   });
 
-  it('a broken stream is reopened with backoff and refreshes every lease at once', async () => {
+  it('a broken stream is reopened with backoff and refreshes every lease at once, unanswered ones included', async () => {
     hub.keep(1n, 30, performance.now(), () => {});
+    await vi.advanceTimersByTimeAsync(10_100); // the first keep-alive is sent, and stays unanswered
+    expect(transport.keepAliveStreams[0]!.sent).toEqual([1n]);
     transport.keepAliveStreams[0]!.handlers.onError(new Error('broken'));
     expect(hub.stats().keepAliveStreams).toBe(0);
     await vi.advanceTimersByTimeAsync(1000);
