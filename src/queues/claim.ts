@@ -7,9 +7,14 @@
  * @module
  * @internal
  */
-import { LockLostError } from '../errors.js';
+import { ClosedError, ConclaveError, LockLostError } from '../errors.js';
+import type { TxnRequest, TxnResponse } from '../transport.js';
 import type { QueueClaim } from '../types.js';
-import { op, type Store } from '../recipes/store.js';
+import { Backoff, sleep } from '../recipes/abort.js';
+import { op, rangeOf, type Store } from '../recipes/store.js';
+
+/** How often a guarded claim txn is re-sent after a retryable failure (connection lost mid-call). */
+const MAX_ATTEMPTS = 20;
 import type { HeldClaim, TakenItem } from './dispatcher.js';
 
 export class QueueClaimImpl<T> implements QueueClaim<T> {
@@ -38,12 +43,14 @@ export class QueueClaimImpl<T> implements QueueClaim<T> {
     if (this.state === 'acked') return;
     if (this.state === 'released') throw new LockLostError(`claim on ${this.key} was released; the item is back in the queue`);
     if (this.signal.aborted) throw this.signal.reason as Error;
-    const res = await this.store.txn({
+    const { res, retried } = await this.guarded({
       compare: [{ target: 'create', result: 'equal', key: this.claim.marker, value: this.claim.markerRevision }],
       success: [op.del({ key: this.item.stored }), op.del({ key: this.claim.marker })],
-      failure: [],
+      failure: [op.range({ key: this.item.stored, countOnly: true })],
     });
-    if (!res.succeeded) {
+    // A re-sent ack whose guard fails: the earlier attempt was applied if the item is gone.
+    const appliedBefore = !res.succeeded && retried && rangeOf(res, 0).count === 0n;
+    if (!res.succeeded && !appliedBefore) {
       const lost = new LockLostError(`claim on ${this.key} was lost before ack; the item may be served again`);
       this.end(lost);
       throw lost;
@@ -59,11 +66,31 @@ export class QueueClaimImpl<T> implements QueueClaim<T> {
     this.end(new LockLostError('claim released'));
     if (lost) return;
     this.onReturn();
-    await this.store.txn({
+    await this.guarded({
       compare: [{ target: 'create', result: 'equal', key: this.claim.marker, value: this.claim.markerRevision }],
       success: [op.del({ key: this.claim.marker })],
       failure: [],
     });
+  }
+
+  /**
+   * Runs a txn guarded by the claim marker, re-sending it after a retryable
+   * failure while the claim's session lives: the guard makes a repeat harmless,
+   * and giving up would leave the item hidden behind a marker for as long as
+   * this process keeps its session alive.
+   */
+  private async guarded(request: TxnRequest): Promise<{ res: TxnResponse; retried: boolean }> {
+    const backoff = new Backoff(50, 1000);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return { res: await this.store.txn(request), retried: attempt > 1 };
+      } catch (error) {
+        const retry =
+          error instanceof ConclaveError && error.retryable && !(error instanceof ClosedError) && this.claim.session.state === 'alive' && attempt < MAX_ATTEMPTS;
+        if (!retry) throw error;
+        await sleep(backoff.next());
+      }
+    }
   }
 
   [Symbol.asyncDispose](): Promise<void> {
