@@ -39,6 +39,7 @@ import type { TokenManager } from './auth.js';
 import type { EtcdChannel } from './channel.js';
 import type { Method } from './services.js';
 import { errorOf, failureOf, isNotSent, isTokenError, isTransportFailure, type GrpcFailure } from './status.js';
+import { Backoff } from '../../src/backoff.js';
 
 /** Time limits of unary calls (ms). `callTimeoutMs` 0 or Infinity: no deadline. */
 export interface UnaryTimeouts {
@@ -127,7 +128,7 @@ export class UnaryCaller {
     const dialDeadlineFrom = (now: number): number => Math.min(now + this.timeouts.dialTimeoutMs, deadline);
     let dialDeadline = dialDeadlineFrom(Date.now());
     let pickFailed = false;
-    let backoff = BACKOFF_START_MS;
+    const delays = new Backoff(BACKOFF_START_MS, BACKOFF_MAX_MS);
     for (;;) {
       if (this.channel.isClosed) throw new ClosedError('transport is closed');
       throwIfAborted(signal);
@@ -161,9 +162,8 @@ export class UnaryCaller {
         pickFailed = false;
         if (idempotent && isTransportFailure(f)) {
           const now = Date.now();
-          const pause = Math.round(backoff / 2 + (Math.random() * backoff) / 2);
+          const pause = Math.round(delays.next());
           if (now + pause < deadline) {
-            backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
             await sleep(pause, signal);
             dialDeadline = dialDeadlineFrom(Date.now());
             continue;

@@ -35,6 +35,7 @@ import { TokenManager } from '../grpc/auth.js';
 import type { Json } from './codec.js';
 import { AttemptFailure, brokenAnswer, errorOfBody, errorOfStatus, fetchFailure, isRetryableAnswer, isTokenError } from './errors.js';
 import { ATTEMPT_TIMEOUT, Inflight, RequestSignal, sleep } from './signals.js';
+import { Backoff } from '../../src/backoff.js';
 
 /**
  * The `fetch` the transport calls (the global one by default).
@@ -96,7 +97,7 @@ interface RetryState {
   deadline: number;
   dialDeadline: number;
   tries: number;
-  backoff: number;
+  delays: Backoff;
 }
 
 /** The gateway client of one transport. */
@@ -143,7 +144,7 @@ export class Gateway {
       deadline: budget > 0 && Number.isFinite(budget) ? now + budget : Infinity,
       dialDeadline: now + this.config.dialTimeoutMs,
       tries: 0,
-      backoff: BACKOFF_START_MS,
+      delays: new Backoff(BACKOFF_START_MS, BACKOFF_MAX_MS),
     };
     const tokens = policy.useToken === false ? undefined : this.tokens;
     let token = tokens ? await tokens.get(signal) : undefined;
@@ -170,7 +171,7 @@ export class Gateway {
     throwIfAborted(signal);
     const text = JSON.stringify(body);
     const now = Date.now();
-    const state: RetryState = { deadline: now + this.config.dialTimeoutMs, dialDeadline: now + this.config.dialTimeoutMs, tries: 0, backoff: BACKOFF_START_MS };
+    const state: RetryState = { deadline: now + this.config.dialTimeoutMs, dialDeadline: now + this.config.dialTimeoutMs, tries: 0, delays: new Backoff(BACKOFF_START_MS, BACKOFF_MAX_MS) };
     let token = this.tokens ? await this.tokens.get(signal) : undefined;
     let refreshed = false;
     for (;;) {
@@ -297,8 +298,7 @@ export class Gateway {
     }
     state.tries++;
     if (state.tries % this.endpoints.length === 0) {
-      const pause = Math.round(state.backoff / 2 + (Math.random() * state.backoff) / 2);
-      state.backoff = Math.min(state.backoff * 2, BACKOFF_MAX_MS);
+      const pause = Math.round(state.delays.next());
       await sleep(Math.min(pause, Math.max(0, state.deadline - Date.now())), signal, this.inflight);
     }
   }

@@ -54,21 +54,4 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** Exponential backoff delays with jitter: 50 ms doubling up to `maxMs`. */
-export class Backoff {
-  private attempt = 0;
-  constructor(
-    private readonly initialMs = 50,
-    private readonly maxMs = 1000,
-  ) {}
-
-  next(): number {
-    const base = Math.min(this.maxMs, this.initialMs * 2 ** this.attempt);
-    this.attempt++;
-    return base / 2 + Math.random() * (base / 2);
-  }
-
-  reset(): void {
-    this.attempt = 0;
-  }
-}
+export { Backoff } from '../backoff.js';

@@ -1,0 +1,34 @@
+/**
+ * Retry delays: exponential with decorrelated jitter, from `cockatiel`
+ * (the library etcd3 uses too) — one place, so nothing hand-rolls its own.
+ *
+ * @example
+ * ```ts
+ * const delays = new Backoff(50, 1000);
+ * await sleep(delays.next()); // ~50 ms, then growing, never above 1 s
+ * ```
+ * @module
+ * @internal
+ */
+import { ExponentialBackoff, type IBackoff } from 'cockatiel';
+
+/** Successive retry delays in ms, starting near `initialMs`, capped at `maxMs`. */
+export class Backoff {
+  private readonly factory: ExponentialBackoff<unknown>;
+  private current: IBackoff<unknown> | undefined;
+
+  constructor(initialMs = 50, maxMs = 1000) {
+    this.factory = new ExponentialBackoff({ initialDelay: initialMs, maxDelay: maxMs });
+  }
+
+  /** The next delay. */
+  next(): number {
+    this.current = this.current ? this.current.next(undefined) : this.factory.next();
+    return this.current.duration;
+  }
+
+  /** Starts over from the initial delay (after a success). */
+  reset(): void {
+    this.current = undefined;
+  }
+}
