@@ -11,6 +11,7 @@
  * @internal
  */
 import { ExponentialBackoff, type IBackoff } from 'cockatiel';
+import { abortErrorOf } from './errors.js';
 
 /** Successive retry delays in ms, starting near `initialMs`, capped at `maxMs`. */
 export class Backoff {
@@ -31,4 +32,23 @@ export class Backoff {
   reset(): void {
     this.current = undefined;
   }
+}
+
+/** Resolves after `ms`, or rejects with the abort error of `signal`. Leaves no timer or listener behind. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(abortErrorOf(signal));
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(abortErrorOf(signal!));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

@@ -255,6 +255,24 @@ export const GRPC_STATUS_NAMES: readonly string[] = [
   'UNAUTHENTICATED',
 ];
 
+/** Status codes by the names Go's `codes.Code.String()` prints (`PermissionDenied`, `Canceled`, ...). */
+const GO_STATUS_CODES: ReadonlyMap<string, number> = new Map(
+  GRPC_STATUS_NAMES.map((name, code) => [
+    name === 'CANCELLED' ? 'Canceled' : name.toLowerCase().replace(/(^|_)([a-z])/g, (_m, _s, c: string) => c.toUpperCase()),
+    code,
+  ]),
+);
+
+/**
+ * Parses etcd's watch `cancel_reason` ("rpc error: code = PermissionDenied desc = etcdserver: permission denied")
+ * into a status code and message, for {@link errorFromStatus}. Shared by every adapter.
+ */
+export function parseCancelReason(reason: string): { code: number; message: string } {
+  const m = /code\s*=\s*(\w+)\s+desc\s*=\s*(.*)$/s.exec(reason);
+  if (!m) return { code: 2, message: reason || 'watch canceled by the server' };
+  return { code: GO_STATUS_CODES.get(m[1]!) ?? 2, message: m[2]!.trim() };
+}
+
 const RETRYABLE_ETCD_MESSAGES = [
   'etcdserver: no leader',
   'etcdserver: leader changed',

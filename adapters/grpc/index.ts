@@ -68,7 +68,7 @@ import { etcdMethods, type EtcdMethods } from './services.js';
 import { UnaryCaller } from './unary.js';
 import { GrpcWatchStream } from './watch-stream.js';
 
-export { parseCancelReason } from './watch-stream.js';
+export { parseCancelReason } from '../../src/errors.js';
 
 /**
  * Options of {@link createGrpcTransport}.

@@ -39,7 +39,7 @@ import type { TokenManager } from './auth.js';
 import type { EtcdChannel } from './channel.js';
 import type { Method } from './services.js';
 import { errorOf, failureOf, isNotSent, isTokenError, isTransportFailure, type GrpcFailure } from './status.js';
-import { Backoff } from '../../src/backoff.js';
+import { Backoff, sleep } from '../../src/backoff.js';
 
 /** Time limits of unary calls (ms). `callTimeoutMs` 0 or Infinity: no deadline. */
 export interface UnaryTimeouts {
@@ -58,24 +58,6 @@ export interface UnaryPolicy {
 
 const BACKOFF_START_MS = 25;
 const BACKOFF_MAX_MS = 500;
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(abortErrorOf(signal));
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(abortErrorOf(signal!));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /** Thrown inside the attempt loop to carry the raw grpc failure. */
 class AttemptFailure extends Error {

@@ -30,7 +30,7 @@
  * @internal
  */
 import type * as grpc from '@grpc/grpc-js';
-import { ClosedError, CompactedError, ConnectionError, errorFromStatus } from '../../src/errors.js';
+import { ClosedError, CompactedError, ConnectionError, errorFromStatus, parseCancelReason } from '../../src/errors.js';
 import type {
   ResponseHeader,
   StreamHandlers,
@@ -67,35 +67,6 @@ interface Watcher {
 }
 
 type State = 'idle' | 'opening' | 'open' | 'ended';
-
-/**
- * Parses etcd's `cancel_reason` ("rpc error: code = PermissionDenied desc = etcdserver: permission denied")
- * into a status code and message.
- */
-export function parseCancelReason(reason: string): { code: number; message: string } {
-  const m = /code\s*=\s*(\w+)\s+desc\s*=\s*(.*)$/s.exec(reason);
-  if (!m) return { code: 2, message: reason || 'watch canceled by the server' };
-  const name = m[1]!;
-  const codes: Record<string, number> = {
-    Canceled: 1,
-    Unknown: 2,
-    InvalidArgument: 3,
-    DeadlineExceeded: 4,
-    NotFound: 5,
-    AlreadyExists: 6,
-    PermissionDenied: 7,
-    ResourceExhausted: 8,
-    FailedPrecondition: 9,
-    Aborted: 10,
-    OutOfRange: 11,
-    Unimplemented: 12,
-    Internal: 13,
-    Unavailable: 14,
-    DataLoss: 15,
-    Unauthenticated: 16,
-  };
-  return { code: codes[name] ?? 2, message: m[2]!.trim() };
-}
 
 /** {@link WatchStream} over one gRPC bidi call. */
 export class GrpcWatchStream implements WatchStream {

@@ -73,7 +73,7 @@ import { Gateway, type FetchFunction } from './gateway.js';
 import { HttpKeepAliveStream } from './keepalive-stream.js';
 import { HttpWatchStream, type LivenessOptions } from './watch-stream.js';
 
-export { parseCancelReason } from './watch-stream.js';
+export { parseCancelReason } from '../../src/errors.js';
 export { fromBase64, toBase64 } from './base64.js';
 
 /**

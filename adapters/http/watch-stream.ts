@@ -31,7 +31,7 @@
  * @module
  * @internal
  */
-import { ClosedError, CompactedError, ConclaveError, ConnectionError, errorFromStatus } from '../../src/errors.js';
+import { ClosedError, CompactedError, ConclaveError, ConnectionError, errorFromStatus, parseCancelReason } from '../../src/errors.js';
 import type {
   ResponseHeader,
   StreamHandlers,
@@ -69,32 +69,6 @@ export function safely(fn: () => void): void {
   } catch {
     /* the handler's problem */
   }
-}
-
-const STATUS_CODES: Record<string, number> = {
-  Canceled: 1,
-  Unknown: 2,
-  InvalidArgument: 3,
-  DeadlineExceeded: 4,
-  NotFound: 5,
-  AlreadyExists: 6,
-  PermissionDenied: 7,
-  ResourceExhausted: 8,
-  FailedPrecondition: 9,
-  Aborted: 10,
-  OutOfRange: 11,
-  Unimplemented: 12,
-  Internal: 13,
-  Unavailable: 14,
-  DataLoss: 15,
-  Unauthenticated: 16,
-};
-
-/** Parses etcd's `cancel_reason` ("rpc error: code = PermissionDenied desc = ...") into a status code and message. */
-export function parseCancelReason(reason: string): { code: number; message: string } {
-  const m = /code\s*=\s*(\w+)\s+desc\s*=\s*(.*)$/s.exec(reason);
-  if (!m) return { code: 2, message: reason || 'watch canceled by the server' };
-  return { code: STATUS_CODES[m[1]!] ?? 2, message: m[2]!.trim() };
 }
 
 /** The {@link WatchCancel} a canceled result describes. */

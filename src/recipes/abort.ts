@@ -4,7 +4,6 @@
  * @module
  * @internal
  */
-import { abortErrorOf } from '../errors.js';
 
 /** A signal aborted when any source aborts (with that source's reason). Call `dispose()` when the wait settles. */
 export interface LinkedSignal {
@@ -35,23 +34,5 @@ export function linkSignals(...sources: (AbortSignal | undefined)[]): LinkedSign
   return { signal: controller.signal, dispose };
 }
 
-/** Resolves after `ms`, or rejects with the abort error of `signal`. Leaves no timer or listener behind. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(abortErrorOf(signal));
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(abortErrorOf(signal!));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
-export { Backoff } from '../backoff.js';
+export { Backoff, sleep } from '../backoff.js';
