@@ -1,13 +1,15 @@
 import { defineConfig } from 'tsup';
 
+// Two entry points: `conclave` (Node, every transport) and `conclave/http` (browsers and edge
+// runtimes: no Node built-in in its graph). No sourcemaps: they would point at sources the
+// package does not ship.
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
+  entry: { index: 'src/index.ts', http: 'src/http.ts' },
   format: ['esm', 'cjs'],
   dts: true,
-  sourcemap: true,
+  sourcemap: false,
   clean: true,
-  target: 'node20',
-  platform: 'node',
+  target: 'es2022',
   splitting: false,
   treeshake: true,
 });

@@ -39,74 +39,7 @@ export function connect(options: ConnectOptions = {}): Promise<Conclave> {
   return connectWith(options, BUILT_IN);
 }
 
-export {
-  ConclaveError,
-  InvalidArgumentError,
-  ConnectionError,
-  AuthError,
-  CompactedError,
-  SessionLostError,
-  LockLostError,
-  TimeoutError,
-  AbortError,
-  ClosedError,
-  EtcdError,
-} from './errors.js';
-export type { ConclaveErrorOptions } from './errors.js';
-export { DecodeError, BarrierFullError } from './recipes/errors.js';
-export type {
-  Conclave,
-  ConnectOptions,
-  KeyValue,
-  WatchEvent,
-  WatchOptions,
-  Codec,
-  CoreStats,
-  Session,
-  TransportName,
-  Bytes,
-  Rev,
-  WaitOptions,
-  Lock,
-  FencedWrites,
-  Mutex,
-  RWLock,
-  Semaphore,
-  Election,
-  Leader,
-  Leadership,
-  Barrier,
-  DoubleBarrier,
-  Queue,
-  PriorityQueue,
-  QueueClaim,
-  ServiceRegistry,
-  ServiceInstance,
-  Registration,
-  Topic,
-  TopicMessage,
-  TopicOptions,
-  TopicRetention,
-  MessagesOptions,
-  ConnectionStatus,
-} from './types.js';
-export { toAsyncIterable } from './events/async-iterable.js';
-export type { AsyncValueIterator, IterateOptions } from './events/async-iterable.js';
-export type { ConclaveEvents, ConclaveEventMap, LostSessionEvent } from './events/types.js';
-export type {
-  TelemetryOptions,
-  TelemetryAttributes,
-  MeterProviderLike,
-  MeterLike,
-  HistogramLike,
-  CounterLike,
-  ObservableGaugeLike,
-  TracerProviderLike,
-  TracerLike,
-  SpanLike,
-} from './telemetry/types.js';
-export { jsonCodec, stringCodec, bytesCodec } from './codec.js';
-export type * from './transport.js';
+export * from './public.js';
 export { createGrpcTransport } from '../adapters/grpc/index.js';
 export type { GrpcTransport, GrpcTransportOptions } from '../adapters/grpc/index.js';
 export { createGrpcProxyTransport } from '../adapters/grpc-proxy/index.js';

@@ -1,25 +1,21 @@
 /**
- * The published package, as a user gets it: built (into a temp dir, so the
- * repo's dist/ is left alone), packed with `npm pack`, installed with
- * `npm install <tarball>` into an empty project in os.tmpdir() (dependencies
- * from the npm cache), then imported from ESM (`import`) and CommonJS
- * (`require`) — both connect to the shared cluster — and type-checked from a
- * TypeScript file without `@opentelemetry/api` installed.
+ * The published package, as a user gets it (test/harness/packed.ts): the repository packed with
+ * `npm pack` WITHOUT a prior build step (the package's `prepare` builds it), installed with
+ * `npm install <tarball>` into an empty project, then imported from ESM (`import`) and CommonJS
+ * (`require`) — both connect to the shared cluster —, type-checked from TypeScript without the
+ * optional peers installed, and its `conclave/http` entry bundled for the browser with no externals.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { beforeAll, expect, it } from 'vitest';
 import { sharedCluster, uniquePrefix } from './harness/index.js';
+import { packedApp, type PackedApp } from './harness/packed.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const work = mkdtempSync(join(tmpdir(), 'conclave-pack-'));
-const stage = join(work, 'stage');
-const app = join(work, 'app');
-let tarball = '';
-let packedFiles: string[] = [];
+let pkg: PackedApp;
+let app = '';
 
 function run(command: string, args: string[], cwd: string, timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -31,21 +27,9 @@ function run(command: string, args: string[], cwd: string, timeoutMs: number, en
 }
 
 beforeAll(async () => {
-  mkdirSync(stage);
-  mkdirSync(app);
-  for (const file of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE']) {
-    if (existsSync(join(root, file))) copyFileSync(join(root, file), join(stage, file));
-  }
-  // The build the package ships (tsup.config.ts), into the staging dir.
-  await run(process.execPath, [join(root, 'node_modules/tsup/dist/cli-default.js'), '--out-dir', join(stage, 'dist')], root, 240_000);
-  const packed = JSON.parse(await run('npm', ['pack', '--json', '--pack-destination', work], stage, 60_000)) as Array<{ filename: string; files: Array<{ path: string }> }>;
-  tarball = join(work, packed[0]!.filename);
-  packedFiles = packed[0]!.files.map((f) => f.path);
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'conclave-smoke', version: '1.0.0', private: true }));
-  await run('npm', ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], app, 240_000);
+  pkg = await packedApp();
+  app = pkg.app;
 }, 600_000);
-
-afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const smoke = (module: 'esm' | 'cjs') => `
   const key = 'smoke-${module}';
@@ -56,6 +40,7 @@ const smoke = (module: 'esm' | 'cjs') => `
   await lock.release();
   console.log(JSON.stringify({
     value: new TextDecoder().decode(kv.value),
+    plain: Object.getPrototypeOf(kv.value) === Uint8Array.prototype,
     revision: String(revision),
     status: client.events.status.state,
     fencing: typeof lock.fencingToken,
@@ -70,29 +55,33 @@ async function runSmoke(file: string): Promise<Record<string, unknown>> {
   return JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>;
 }
 
-it('npm pack ships the ESM and CJS builds with their types, the README and CHANGELOG — and no .proto file or source', () => {
-  for (const f of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'package.json', 'README.md', 'CHANGELOG.md']) {
-    expect(packedFiles).toContain(f);
+it('npm pack of a clone with no dist/ ships both entries built, with their types, README, CHANGELOG, LICENSE — and no source, .proto or sourcemap', () => {
+  const packedFiles = pkg.files;
+  for (const entry of ['index', 'http']) {
+    for (const ext of ['js', 'cjs', 'd.ts', 'd.cts']) expect(packedFiles).toContain(`dist/${entry}.${ext}`);
   }
-  expect(packedFiles.filter((f) => f.endsWith('.proto') || f.startsWith('src/') || f.startsWith('test/'))).toEqual([]);
+  for (const f of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE']) expect(packedFiles).toContain(f);
+  expect(packedFiles.filter((f) => f.endsWith('.proto') || f.endsWith('.map') || f.startsWith('src/') || f.startsWith('test/'))).toEqual([]);
+  console.log(`package: ${packedFiles.length} files, ${(pkg.unpackedSize / 1024).toFixed(0)} KiB unpacked`);
   // The protos are compiled in: nothing is read from disk at run time.
-  const bundle = readFileSync(join(stage, 'dist/index.js'), 'utf8');
+  const bundle = readFileSync(join(app, 'node_modules/conclave/dist/index.js'), 'utf8');
   expect(bundle).not.toMatch(/loadSync|\.proto['"]/);
-  // The optional peer is not installed with the package.
+  // The optional peers are not installed with the package.
   expect(existsSync(join(app, 'node_modules/@opentelemetry/api'))).toBe(false);
+  expect(existsSync(join(app, 'node_modules/undici'))).toBe(false);
 });
 
 it("imports with ESM (`import { connect } from 'conclave'`) and talks to etcd", async () => {
   writeFileSync(join(app, 'esm.mjs'), `import { connect, ConnectionError, ConclaveError } from 'conclave';\n${smoke('esm')}`);
-  expect(await runSmoke('esm.mjs')).toEqual({ value: 'hello from esm', revision: expect.stringMatching(/^\d+$/), status: 'connected', fencing: 'bigint', errors: true });
+  expect(await runSmoke('esm.mjs')).toEqual({ value: 'hello from esm', revision: expect.stringMatching(/^\d+$/), status: 'connected', fencing: 'bigint', errors: true, plain: true });
 }, 60_000);
 
 it("requires with CommonJS (`require('conclave')`) and talks to etcd", async () => {
   writeFileSync(join(app, 'cjs.cjs'), `const { connect, ConnectionError, ConclaveError } = require('conclave');\n(async () => {${smoke('cjs')}})().catch((e) => { console.error(e); process.exit(1); });`);
-  expect(await runSmoke('cjs.cjs')).toEqual({ value: 'hello from cjs', revision: expect.stringMatching(/^\d+$/), status: 'connected', fencing: 'bigint', errors: true });
+  expect(await runSmoke('cjs.cjs')).toEqual({ value: 'hello from cjs', revision: expect.stringMatching(/^\d+$/), status: 'connected', fencing: 'bigint', errors: true, plain: true });
 }, 60_000);
 
-it('its types check from TypeScript (NodeNext), without @opentelemetry/api installed', async () => {
+it('its types check from TypeScript (NodeNext), both entries, without the optional peers installed', async () => {
   writeFileSync(
     join(app, 'tsconfig.json'),
     JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', lib: ['ES2023', 'DOM', 'ESNext.Disposable'], noEmit: true, skipLibCheck: false, types: [] }, files: ['check.mts'] }),
@@ -101,6 +90,9 @@ it('its types check from TypeScript (NodeNext), without @opentelemetry/api insta
     join(app, 'check.mts'),
     [
       "import { connect, toAsyncIterable, type Conclave, type ConnectionStatus, type Lock, type TelemetryOptions } from 'conclave';",
+      "import { connect as connectHttp, ConclaveError as HttpError } from 'conclave/http';",
+      "const web: Conclave = await connectHttp({ endpoints: ['http://127.0.0.1:2379'] });",
+      'console.log(web, HttpError);',
       'const client: Conclave = await connect({ telemetry: false });',
       "const status: ConnectionStatus = client.events.status;",
       "if (status.state === 'reconnected') console.log(status.downtimeMs.toFixed());",
@@ -115,5 +107,33 @@ it('its types check from TypeScript (NodeNext), without @opentelemetry/api insta
       'console.log(wrong);',
     ].join('\n'),
   );
-  await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', app], app, 170_000);
+  await run(process.execPath, [join(pkg.root, 'node_modules/typescript/bin/tsc'), '-p', app], app, 170_000);
 }, 180_000);
+
+it("`conclave/http` bundles for the browser (esbuild --platform=browser) with no externals, and imports no Node built-in", async () => {
+  writeFileSync(join(app, 'web.mjs'), "import { connect } from 'conclave/http';\nglobalThis.connect = connect;\n");
+  const out = await build({ absWorkingDir: app, entryPoints: ['web.mjs'], bundle: true, platform: 'browser', format: 'esm', minify: true, write: false, logLevel: 'silent', metafile: true });
+  const inputs = Object.keys(out.metafile.inputs);
+  expect(inputs.filter((f) => /@grpc|undici|protobufjs|node:/.test(f))).toEqual([]);
+  const js = out.outputFiles[0]!.contents;
+  console.log(`conclave/http browser bundle: ${(js.length / 1024).toFixed(1)} KiB, ${(gzipSync(js).length / 1024).toFixed(1)} KiB gzip`);
+  expect(gzipSync(js).length).toBeGreaterThan(1_000);
+}, 60_000);
+
+it('`conclave/http` from Node (ESM and CJS) talks to the HTTP gateway with the same client', async () => {
+  const gateway = sharedCluster().clientUrls[0]!;
+  const prefix = uniquePrefix('packaging-http');
+  writeFileSync(
+    join(app, 'http.mjs'),
+    `import { connect } from 'conclave/http';
+     const client = await connect({ endpoints: [${JSON.stringify(gateway)}], namespace: ${JSON.stringify(prefix)} });
+     await client.put('k', 'v');
+     const kv = await client.get('k');
+     console.log(JSON.stringify({ value: new TextDecoder().decode(kv.value), plain: Object.getPrototypeOf(kv.value) === Uint8Array.prototype }));
+     await client.close();`,
+  );
+  const out = await run(process.execPath, ['http.mjs'], app, 30_000);
+  expect(JSON.parse(out.trim().split('\n').at(-1)!)).toEqual({ value: 'v', plain: true });
+  writeFileSync(join(app, 'http.cjs'), "const { connect } = require('conclave/http'); console.log(typeof connect);");
+  expect((await run(process.execPath, ['http.cjs'], app, 30_000)).trim()).toBe('function');
+}, 60_000);

@@ -280,9 +280,13 @@ export function bytesOut(bytes: Bytes): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** A decoded bytes field; absent means empty. Buffers are Uint8Arrays, so they pass as they are. */
+/**
+ * A decoded bytes field; absent means empty. The decoder hands out Buffers: the SDK hands out plain
+ * `Uint8Array` views of the same memory (no copy), so values look the same over every transport.
+ */
 export function bytesIn(bytes: Uint8Array | null | undefined): Bytes {
-  return bytes ?? EMPTY_BYTES;
+  if (bytes === undefined || bytes === null) return EMPTY_BYTES;
+  return Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** int64 for the wire: a decimal string (exact for the whole int64 range). */

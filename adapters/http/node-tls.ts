@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { ConclaveError } from '../../src/errors.js';
 import type { TlsOptions } from '../../src/transport.js';
 import type { FetchFunction } from './gateway.js';
 
@@ -52,7 +53,15 @@ export function nodeTlsFetch(tls: TlsOptions): NodeTlsFetch {
   let loaded: Promise<Loaded> | undefined;
   let closed = false;
   const load = async (): Promise<Loaded> => {
-    const undici = await import('undici');
+    let undici: typeof import('undici');
+    try {
+      undici = await import('undici');
+    } catch (cause) {
+      throw new ConclaveError(
+        "the http transport with tls options needs the optional peer dependency 'undici' in Node: run `npm install undici`",
+        { code: 'MISSING_DEPENDENCY', retryable: false, cause },
+      );
+    }
     const connect: Record<string, unknown> = {};
     if (tls.ca !== undefined) connect['ca'] = pem(tls.ca);
     if (tls.cert !== undefined) connect['cert'] = pem(tls.cert);

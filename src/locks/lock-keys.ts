@@ -5,6 +5,7 @@
  * @module
  * @internal
  */
+import { uniqueNanos } from '../recipes/unique-key.js';
 import { toBytes, utf8 } from '../bytes.js';
 import type { ConclaveClient } from '../client.js';
 import { ConclaveError } from '../errors.js';
@@ -90,15 +91,6 @@ export async function deleteGuardedWithRetry(
     delay = Math.min(delay * 2, 1000);
     if (!stillNeeded()) return;
   }
-}
-
-let lastNanos = 0n;
-
-/** Wall-clock nanoseconds, strictly increasing within this process (Go recipes' `time.Now().UnixNano()`). */
-function uniqueNanos(): bigint {
-  const now = BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
-  lastNanos = now > lastNanos ? now : lastNanos + 1n;
-  return lastNanos;
 }
 
 /**

@@ -23,10 +23,16 @@ interface OtelApiLike {
 
 let cached: Promise<OtelApiLike | undefined> | undefined;
 
+/**
+ * The optional peer's name, kept out of a literal `import()` so that bundlers (esbuild, webpack,
+ * vite) leave it alone: a browser bundle of `conclave/http` must build without it installed.
+ */
+const OTEL_API: string = '@opentelemetry/api';
+
 /** `@opentelemetry/api`, or undefined when it is not installed. `importer` is for tests. */
 export function loadOpenTelemetryApi(importer?: () => Promise<unknown>): Promise<OtelApiLike | undefined> {
   if (importer) return importApi(importer);
-  cached ??= importApi(() => import('@opentelemetry/api'));
+  cached ??= importApi(() => import(/* webpackIgnore: true */ /* @vite-ignore */ OTEL_API));
   return cached;
 }
 

@@ -1,10 +1,14 @@
 /**
  * Vitest global setup: one shared 3-member etcd cluster (and a grpc-proxy in front of it) for the whole run, handed to tests
- * via `provide('conclaveEtcd', ...)` and stopped at teardown.
+ * via `provide('conclaveEtcd', ...)` and stopped at teardown; and the run's dir for the packed package
+ * (`provide('conclavePackDir', ...)`, see packed.ts), removed at teardown.
  *
  * @module
  */
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startCluster, type EtcdCluster } from './cluster.js';
 import type {} from './provided-context.js';
@@ -22,7 +26,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     metricsUrls: cluster.metricsUrls,
     grpcProxyEndpoints: [proxy.address],
   });
+  // Where test/harness/packed.ts packs and installs the package (lazily, once per run).
+  const packDir = mkdtempSync(join(tmpdir(), 'conclave-pack-'));
+  project.provide('conclavePackDir', packDir);
   return async () => {
+    rmSync(packDir, { recursive: true, force: true });
     await cluster?.stop();
     cluster = undefined;
   };

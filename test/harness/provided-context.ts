@@ -20,5 +20,7 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** Set by the harness's global setup. */
     conclaveEtcd: SharedClusterInfo;
+    /** The run's dir where `packed.ts` packs and installs the package once. */
+    conclavePackDir: string;
   }
 }
