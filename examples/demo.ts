@@ -1,51 +1,64 @@
 /**
- * A tour of Conclave in one program: key-value calls, a namespaced client,
- * coalesced watches, history replay and a session lease.
+ * Conclave's main jobs in one short run:
+ * 1. three workers elect a leader; the leader steps down and another takes over at once;
+ * 2. two workers contend for a lock; each write is fenced by the lock's token;
+ * 3. two services talk over a topic (orders -> billing), in order, each message once.
  *
  * Run: `npm run demo` (uses CONCLAVE_ENDPOINTS, else starts a throwaway etcd).
  */
-import { firstValueFrom, take, toArray } from 'rxjs';
-import { connect } from 'conclave';
+import { firstValueFrom, filter, take, toArray } from 'rxjs';
+import { connect, type Conclave } from 'conclave';
 import { exampleEtcd } from './support/endpoints.js';
 
 const etcd = await exampleEtcd();
-const client = await connect({ endpoints: etcd.endpoints, namespace: `demo/${process.pid}/` });
+const namespace = `demo/${process.pid}/`;
+// Each worker is its own client: its own connection and session, as separate processes would have.
+const workers: Conclave[] = await Promise.all(['w1', 'w2', 'w3'].map(() => connect({ endpoints: etcd.endpoints, namespace })));
+const text = new TextDecoder();
 try {
-  const text = new TextDecoder();
+  // 1. Leader election with handover.
+  console.log('== leader election');
+  const election = workers[0]!.election('scheduler');
+  election.leader$.pipe(filter((l) => l !== undefined), take(2)).subscribe((l) => console.log(`  leader$: ${text.decode(l!.value)} (term ${l!.revision})`));
+  const first = await workers[0]!.election('scheduler').campaign('w1');
+  const waiting = [workers[1]!.election('scheduler').campaign('w2'), workers[2]!.election('scheduler').campaign('w3')];
+  console.log(`  w1 leads, fencing token ${first.revision}; w2 and w3 wait in line`);
+  await first.resign();
+  const next = await waiting[0]!;
+  console.log(`  w1 resigned -> w2 leads at once, token ${next.revision} (> ${first.revision})`);
+  await next.resign();
+  await (await waiting[1]!).resign();
 
-  // Key-value.
-  const { revision } = await client.put('config/mode', 'active');
-  const kv = await client.get('config/mode');
-  console.log(`put config/mode at revision ${revision}; get -> ${text.decode(kv!.value)}`);
+  // 2. A lock and fenced writes.
+  console.log('== mutex with fencing tokens');
+  const tokens: bigint[] = [];
+  await Promise.all(
+    workers.slice(0, 2).map((w, i) =>
+      w.mutex('nightly-report').withLock(async (lock) => {
+        tokens.push(lock.fencingToken);
+        // A write that etcd applies only while this lock is still held.
+        await lock.putIfHeld('report/owner', `w${i + 1}`);
+        console.log(`  w${i + 1} holds ${lock.key}, token ${lock.fencingToken}`);
+      }),
+    ),
+  );
+  console.log(`  tokens strictly increase: ${tokens.join(' < ')}`);
 
-  // A namespaced view on the same connection.
-  const orders = client.namespace('orders/');
-  await orders.put('1001', JSON.stringify({ item: 'book' }));
-  console.log(`orders: ${(await orders.getPrefix('')).map((o) => o.key).join(', ')}`);
-
-  // Three subscribers to one prefix share ONE server watcher.
-  const subscribers = [1, 2, 3].map(() => firstValueFrom(client.watch('events/', { prefix: true }).pipe(take(2), toArray())));
-  console.log(`3 subscribers -> ${client.stats().serverWatchers} server watcher`);
-  await client.put('events/a', 'first');
-  await client.put('events/b', 'second');
-  for (const [i, events] of (await Promise.all(subscribers)).entries()) {
-    console.log(`subscriber ${i + 1} saw: ${events.map((e) => `${e.type} ${e.key}@${e.revision}`).join(', ')}`);
+  // 3. Two services over a topic.
+  console.log('== topic between two services');
+  const orders = workers[0]!.topic<{ id: number; item: string }>('orders');
+  const billing = workers[1]!.topic<{ id: number; item: string }>('orders');
+  const received = firstValueFrom(billing.messages$().pipe(take(3), toArray()));
+  for (const [id, item] of [[1, 'book'], [2, 'lamp'], [3, 'desk']] as const) {
+    const { revision } = await orders.publish({ id, item });
+    console.log(`  orders published #${id} (${item}) at revision ${revision}`);
   }
+  for (const m of await received) console.log(`  billing got #${m.value.id} ${m.value.item} @${m.revision}`);
+  console.log(`  stats of the billing client: ${JSON.stringify(workers[1]!.stats())}`);
 
-  // Replay history from a revision.
-  const replay = await firstValueFrom(client.watch('config/mode', { fromRevision: revision }).pipe(take(1)));
-  console.log(`replayed from ${revision}: ${replay.type} ${replay.key} = ${text.decode(replay.value)}`);
-
-  // A session: a lease kept alive on the client's single keep-alive stream.
-  const session = await client.session({ ttlSeconds: 5 });
-  await client.put('presence/demo', 'here', { lease: session.lease });
-  console.log(`session lease ${session.lease.toString(16)}; stats ${JSON.stringify(client.stats())}`);
-  await session.close();
-  console.log(`after session.close(): presence key ${(await client.get('presence/demo')) ? 'still there' : 'gone'}`);
-
-  await client.delete('', { prefix: true });
+  await workers[0]!.delete('', { prefix: true });
 } finally {
-  await client.close();
+  await Promise.all(workers.map((w) => w.close()));
   await etcd.stop();
 }
 console.log('demo done');
