@@ -8,6 +8,12 @@ import type { Codec } from './types.js';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
+/** {@link jsonCodec}'s type: `decode` is generic, so it serves as a `Codec<T>` for any `T`. */
+export interface JsonCodec {
+  encode(value: unknown): Uint8Array;
+  decode<T = unknown>(bytes: Uint8Array): T;
+}
+
 /**
  * JSON in UTF-8. `undefined`, functions and symbols cannot be encoded (InvalidArgumentError). bigint is refused too.
  *
@@ -15,9 +21,10 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
  * ```ts
  * const events = client.topic('events', { codec: jsonCodec }); // the default
  * await events.publish({ type: 'created', id: 7 });
+ * const jobs = client.queue<{ id: number }>('jobs', { codec: jsonCodec }); // typed: decode is generic
  * ```
  */
-export const jsonCodec: Codec<unknown> = {
+export const jsonCodec: JsonCodec = {
   encode(value: unknown): Uint8Array {
     let text: string | undefined;
     try {
@@ -28,8 +35,8 @@ export const jsonCodec: Codec<unknown> = {
     if (text === undefined) throw new InvalidArgumentError(`value of type ${typeof value} cannot be encoded as JSON`);
     return encoder.encode(text);
   },
-  decode(bytes: Uint8Array): unknown {
-    return JSON.parse(decoder.decode(bytes));
+  decode<T = unknown>(bytes: Uint8Array): T {
+    return JSON.parse(decoder.decode(bytes)) as T;
   },
 };
 

@@ -71,4 +71,5 @@ export type {
   SpanLike,
 } from './telemetry/types.js';
 export { jsonCodec, stringCodec, bytesCodec } from './codec.js';
+export type { JsonCodec } from './codec.js';
 export type * from './transport.js';

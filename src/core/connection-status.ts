@@ -55,7 +55,7 @@ export class ConnectionStatusMachine {
     if (this.closed) return;
     const current = this.subject.getValue();
     if (current.state === 'connecting') this.set({ state: 'connected' });
-    else if (current.state === 'disconnected') this.set({ state: 'reconnected', downtimeMs: Math.max(0, this.now() - this.downSince) });
+    else if (current.state === 'disconnected') this.set({ state: 'reconnected', downtimeMs: Math.max(0, Math.round(this.now() - this.downSince)) });
   }
 
   /** A call or stream failed for lack of a connection. */

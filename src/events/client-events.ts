@@ -1,17 +1,17 @@
 /**
  * The EventEmitter facade of a client (`client.events`), built on
- * `eventemitter3` over the client's Observables. Created on first use.
+ * a small Node-compatible typed emitter over the client's Observables. Created on first use.
  * @module
  * @internal
  */
-import { EventEmitter } from 'eventemitter3';
 import { skip, Subscription } from 'rxjs';
 import type { Core } from '../core/core.js';
 import { LockLostError } from '../errors.js';
 import type { Conclave, ConnectionStatus, Leadership, Lock } from '../types.js';
+import { TypedEmitter } from './emitter.js';
 import type { ConclaveEventMap, ConclaveEvents } from './types.js';
 
-export class ClientEvents extends EventEmitter<ConclaveEventMap> implements ConclaveEvents {
+export class ClientEvents extends TypedEmitter<ConclaveEventMap> implements ConclaveEvents {
   private readonly subscriptions = new Subscription();
 
   constructor(

@@ -3,7 +3,7 @@
  * does not use RxJS.
  * @module
  */
-import type { EventEmitter } from 'eventemitter3';
+import type { TypedEmitter } from './emitter.js';
 import type { SessionLostError } from '../errors.js';
 import type { Rev } from '../transport.js';
 import type { ConnectionStatus, Leader, Leadership, Lock } from '../types.js';
@@ -49,11 +49,12 @@ export interface ConclaveEventMap {
 }
 
 /**
- * The client's events as an `eventemitter3` EventEmitter: the connection
+ * The client's events as a typed EventEmitter (Node's `EventEmitter` shape: `events.once(client.events,
+ * 'status')` works; it runs in browsers too): the connection
  * status, lost sessions, and — once followed — election leaders and lost
  * locks. Everything here is also an Observable (`status$`, `leader$`,
  * `lost$`); use whichever reads better. Listeners are called synchronously;
- * an `'error'` event with no listener is dropped (eventemitter3 does not throw).
+ * an `'error'` event with no listener is dropped (it never throws).
  *
  * @example
  * ```ts
@@ -70,7 +71,7 @@ export interface ConclaveEventMap {
  * unfollow();
  * ```
  */
-export interface ConclaveEvents extends EventEmitter<ConclaveEventMap> {
+export interface ConclaveEvents extends TypedEmitter<ConclaveEventMap> {
   /** The current connection status. */
   readonly status: ConnectionStatus;
   /**
