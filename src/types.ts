@@ -636,7 +636,7 @@ export interface MessagesOptions {
   fromRevision?: Rev;
   /** A value the codec cannot decode: `'error'` (default) ends this subscriber's stream with a `DecodeError` (carrying the bytes and revision); `'skip'` drops it. Other subscribers are never affected. */
   onDecodeError?: 'error' | 'skip';
-  /** When the history from `fromRevision` is compacted: `'error'` (default) errors with `CompactedError`; `'retained'` replays what the topic still retains from `fromRevision` on (messages trimmed meanwhile are missing), then continues live. */
+  /** When the history from `fromRevision` is compacted: `'error'` (default) errors with `CompactedError`; `'retained'` replays what the topic still retains from `fromRevision` on (messages trimmed meanwhile are missing), then continues live. The same holds for every later compaction found on resuming (e.g. after an outage): `'retained'` replays from the message after the last one delivered, never one twice. */
   onCompacted?: 'error' | 'retained';
 }
 

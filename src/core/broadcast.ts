@@ -42,9 +42,16 @@ export class Subscription {
   lastRevision: bigint;
   /** Still being fed by its own catch-up watcher. */
   catchUp: import('../transport.js').WatcherHandle | undefined;
+  /** The broadcast it is joined to, or (while catching up) will join. Always the current one: moves and replacements update it. */
+  broadcast: Broadcast | undefined;
   /** A live subscription (no `fromRevision`): may be moved past a compaction it never depended on. */
   readonly live: boolean;
-  received = false;
+  /**
+   * etcd confirmed a watcher that covers this subscription's start (see {@link Broadcast.confirmed}): from then on the
+   * events after the start must arrive, or the subscription fails with `CompactedError`. Only an unconfirmed live
+   * subscription may instead be moved past a compaction.
+   */
+  confirmed = false;
   closed = false;
 
   constructor(
@@ -60,7 +67,6 @@ export class Subscription {
   deliver(batch: Batch): void {
     if (this.closed || batch.revision <= this.lastRevision) return;
     this.lastRevision = batch.revision;
-    this.received = true;
     this.sink.next(batch);
   }
 }
@@ -76,10 +82,13 @@ export class Broadcast {
   historyStart: bigint;
   private readonly history: Batch[] = [];
   handle: import('../transport.js').WatcherHandle | undefined;
-  /** The server confirmed the current watcher. */
-  created = false;
-  /** Whether the watcher has been created on the server at least once. */
-  everCreated = false;
+  /**
+   * etcd confirmed that the current watcher delivers every event after `position`: it was created with its start past
+   * etcd's revision (a future start cannot be compacted), or it delivered events or a progress notification (etcd
+   * sends those only once the watcher has caught up on the history). A created watcher whose start is in the past is
+   * not confirmed yet: etcd answers `created` first and may report the start compacted right after.
+   */
+  confirmed = false;
 
   constructor(
     readonly id: string,
@@ -119,6 +128,20 @@ export class Broadcast {
   join(sub: Subscription): void {
     for (const batch of this.history) sub.deliver(batch);
     if (sub.lastRevision < this.position) sub.lastRevision = this.position;
+    this.add(sub);
+  }
+
+  /** Adds `sub` (which has seen everything up to `position`); it is confirmed if the current watcher is. */
+  add(sub: Subscription): void {
+    sub.broadcast = this;
+    if (this.confirmed) sub.confirmed = true;
     this.subscribers.add(sub);
+  }
+
+  /** etcd confirmed the current watcher (see {@link confirmed}): every subscription's start is covered. */
+  confirm(): void {
+    if (this.confirmed) return;
+    this.confirmed = true;
+    for (const sub of this.subscribers) sub.confirmed = true;
   }
 }

@@ -27,9 +27,17 @@
  * | any          | hub closed                    | closed: complete every subscription |
  *
  * A server cancel with a compaction errors only that watcher's subscriptions
- * with `CompactedError` (live subscriptions that never received anything
- * are moved to the compaction revision instead); other cancels (permission)
- * error that watcher's subscriptions with the mapped error.
+ * with `CompactedError`. Only live subscriptions whose start etcd never
+ * confirmed are moved to the compaction revision instead (e.g. subscribed
+ * during an outage, or from a known revision older than the compaction). A
+ * start is confirmed when a watcher covering it is created with its start
+ * past etcd's revision, or delivers events or a progress notification (see
+ * `Broadcast.confirmed`). Once confirmed, a subscription gets every event
+ * after its start or `CompactedError`, never a silent gap. Other cancels
+ * (permission) error that watcher's subscriptions with the mapped error.
+ *
+ * A subscription always knows its current broadcast (`sub.broadcast`): moves
+ * and replacements update it, so an unsubscribe releases the right watcher.
  * @module
  * @internal
  */
@@ -59,8 +67,8 @@ type StreamState = 'idle' | 'open' | 'backoff' | 'closed';
 
 export class WatchHub {
   private readonly broadcasts = new Map<string, Broadcast>();
-  /** Subscriptions still fed by their own catch-up watcher, with the broadcast they will join. */
-  private readonly catchUps = new Map<Subscription, Broadcast>();
+  /** Subscriptions still fed by their own catch-up watcher (`sub.broadcast` is the one they will join). */
+  private readonly catchUps = new Set<Subscription>();
   private stream: WatchStream | undefined;
   private state: StreamState = 'idle';
   private backoff: IBackoff<unknown> | undefined;
@@ -95,15 +103,16 @@ export class WatchHub {
     if (!broadcast) {
       broadcast = new Broadcast(id, target.key, target.rangeEnd, target.prevKv, start, this.options.historyBatches);
       this.broadcasts.set(id, broadcast);
-      broadcast.subscribers.add(sub);
+      broadcast.add(sub);
       this.createServerWatcher(broadcast);
     } else if (broadcast.canJoinAt(sub.lastRevision)) {
       broadcast.join(sub);
     } else {
-      this.catchUps.set(sub, broadcast);
-      this.createCatchUp(sub, broadcast);
+      sub.broadcast = broadcast;
+      this.catchUps.add(sub);
+      this.createCatchUp(sub);
     }
-    return () => this.unsubscribe(sub, broadcast);
+    return () => this.unsubscribe(sub);
   }
 
   stats(): { serverWatchers: number; watchSubscribers: number } {
@@ -123,7 +132,7 @@ export class WatchHub {
     this.stopTimers();
     this.stream?.close();
     this.stream = undefined;
-    const subs = [...this.catchUps.keys()];
+    const subs = [...this.catchUps];
     // One push per subscription: spreading a huge set into push() overflows the stack (~120k arguments).
     for (const b of this.broadcasts.values()) for (const sub of b.subscribers) subs.push(sub);
     this.broadcasts.clear();
@@ -136,22 +145,24 @@ export class WatchHub {
 
   // ---- subscriptions ------------------------------------------------------
 
-  private unsubscribe(sub: Subscription, broadcast: Broadcast): void {
+  /** Acts on the subscription's current broadcast: it may have been moved or replaced since the subscribe. */
+  private unsubscribe(sub: Subscription): void {
     if (sub.closed) return;
     sub.closed = true;
+    const broadcast = sub.broadcast;
     if (this.catchUps.delete(sub)) {
       sub.catchUp?.cancel();
       sub.catchUp = undefined;
     } else {
-      broadcast.subscribers.delete(sub);
+      broadcast?.subscribers.delete(sub);
     }
-    this.dropIfUnused(broadcast);
+    if (broadcast) this.dropIfUnused(broadcast);
     this.idleIfEmpty();
   }
 
   private dropIfUnused(broadcast: Broadcast): void {
     if (broadcast.subscribers.size > 0) return;
-    for (const b of this.catchUps.values()) if (b === broadcast) return;
+    for (const sub of this.catchUps) if (sub.broadcast === broadcast) return;
     if (this.broadcasts.get(broadcast.id) === broadcast) this.broadcasts.delete(broadcast.id);
     broadcast.handle?.cancel();
     broadcast.handle = undefined;
@@ -168,8 +179,8 @@ export class WatchHub {
 
   /** A catch-up subscription joins its broadcast once what it has seen meets the broadcast's kept history. */
   private tryMerge(sub: Subscription): void {
-    const broadcast = this.catchUps.get(sub);
-    if (!broadcast || !broadcast.canJoinAt(sub.lastRevision)) return;
+    const broadcast = sub.broadcast;
+    if (!this.catchUps.has(sub) || !broadcast || !broadcast.canJoinAt(sub.lastRevision)) return;
     this.catchUps.delete(sub);
     sub.catchUp?.cancel();
     sub.catchUp = undefined;
@@ -177,7 +188,7 @@ export class WatchHub {
   }
 
   private mergeCatchUpsOf(broadcast: Broadcast): void {
-    for (const [sub, b] of [...this.catchUps]) if (b === broadcast) this.tryMerge(sub);
+    for (const sub of [...this.catchUps]) if (sub.broadcast === broadcast) this.tryMerge(sub);
   }
 
   // ---- server watchers ----------------------------------------------------
@@ -205,22 +216,25 @@ export class WatchHub {
   private createServerWatcher(broadcast: Broadcast): void {
     const stream = this.ensureStream();
     if (!stream) return; // (re)created when the stream reopens
-    broadcast.created = false;
+    broadcast.confirmed = false;
+    const start = broadcast.position + 1n;
     const listener: WatcherListener = {
       onCreated: (header) => {
         this.heard(header);
-        broadcast.created = true;
-        broadcast.everCreated = true;
+        if (broadcast.handle !== handle) return;
+        if (header.revision < start) broadcast.confirm();
         this.backoff = undefined;
         this.mergeCatchUpsOf(broadcast);
       },
       onEvents: (events, header) => {
         this.heard(header);
+        if (broadcast.handle === handle) broadcast.confirm();
         for (const batch of batchesOf(events)) broadcast.publish(batch);
         this.mergeCatchUpsOf(broadcast);
       },
       onProgress: (header) => {
         this.heard(header);
+        if (broadcast.handle === handle) broadcast.confirm();
         broadcast.progress(header.revision);
         this.mergeCatchUpsOf(broadcast);
       },
@@ -234,7 +248,7 @@ export class WatchHub {
       {
         key: broadcast.key,
         rangeEnd: broadcast.rangeEnd,
-        startRevision: broadcast.position + 1n,
+        startRevision: start,
         prevKv: broadcast.prevKv,
         progressNotify: true,
       },
@@ -243,29 +257,34 @@ export class WatchHub {
     broadcast.handle = handle;
   }
 
-  private createCatchUp(sub: Subscription, broadcast: Broadcast): void {
+  private createCatchUp(sub: Subscription): void {
     const stream = this.ensureStream();
-    if (!stream) return;
+    const broadcast = sub.broadcast;
+    if (!stream || !broadcast) return;
+    const start = sub.lastRevision + 1n;
     const handle: WatcherHandle = stream.watch(
       {
         key: broadcast.key,
         rangeEnd: broadcast.rangeEnd,
-        startRevision: sub.lastRevision + 1n,
+        startRevision: start,
         prevKv: broadcast.prevKv,
         progressNotify: true,
       },
       {
         onCreated: (header) => {
           this.heard(header);
+          if (sub.catchUp === handle && header.revision < start) sub.confirmed = true;
           this.backoff = undefined;
         },
         onEvents: (events, header) => {
           this.heard(header);
+          if (sub.catchUp === handle) sub.confirmed = true;
           for (const batch of batchesOf(events)) sub.deliver(batch);
           this.tryMerge(sub);
         },
         onProgress: (header) => {
           this.heard(header);
+          if (sub.catchUp === handle) sub.confirmed = true;
           if (header.revision > sub.lastRevision) sub.lastRevision = header.revision;
           this.tryMerge(sub);
         },
@@ -274,7 +293,7 @@ export class WatchHub {
           sub.catchUp = undefined;
           this.catchUps.delete(sub);
           this.fail(sub, cancel.error);
-          this.dropIfUnused(broadcast);
+          if (sub.broadcast) this.dropIfUnused(sub.broadcast);
           this.idleIfEmpty();
         },
       },
@@ -284,32 +303,32 @@ export class WatchHub {
 
   private broadcastCanceled(broadcast: Broadcast, cancel: WatchCancel): void {
     const compacted = cancel.error instanceof CompactedError && cancel.compactRevision > 0n;
-    const movable = compacted ? [...broadcast.subscribers].filter((s) => s.live && !s.received) : [];
+    const movable = compacted ? [...broadcast.subscribers].filter((s) => s.live && !s.confirmed) : [];
     for (const sub of broadcast.subscribers) if (!movable.includes(sub)) this.fail(sub, cancel.error);
     broadcast.subscribers.clear();
     if (movable.length > 0) {
-      // Live subscriptions asked for "from now": history they never depended on is gone; start at the compaction point.
+      // Live subscriptions asked for "from now", and etcd never confirmed a "now" before the compaction: start at the compaction point.
       const moved = new Broadcast(broadcast.id, broadcast.key, broadcast.rangeEnd, broadcast.prevKv, cancel.compactRevision, this.options.historyBatches);
       for (const sub of movable) {
         if (sub.lastRevision < moved.position) sub.lastRevision = moved.position;
-        moved.subscribers.add(sub);
+        moved.add(sub);
       }
-      for (const [sub, b] of this.catchUps) if (b === broadcast) this.catchUps.set(sub, moved);
+      for (const sub of this.catchUps) if (sub.broadcast === broadcast) sub.broadcast = moved;
       this.broadcasts.set(moved.id, moved);
       this.createServerWatcher(moved);
       return;
     }
     if (this.broadcasts.get(broadcast.id) === broadcast) this.broadcasts.delete(broadcast.id);
     // Catch-ups waiting for this broadcast get a fresh one to join when they finish.
-    for (const [sub, b] of [...this.catchUps]) {
-      if (b !== broadcast) continue;
+    for (const sub of this.catchUps) {
+      if (sub.broadcast !== broadcast) continue;
       let next = this.broadcasts.get(broadcast.id);
       if (!next) {
         next = new Broadcast(broadcast.id, broadcast.key, broadcast.rangeEnd, broadcast.prevKv, sub.lastRevision + 1n, this.options.historyBatches);
         this.broadcasts.set(next.id, next);
         this.createServerWatcher(next);
       }
-      this.catchUps.set(sub, next);
+      sub.broadcast = next;
     }
     this.idleIfEmpty();
   }
@@ -326,9 +345,9 @@ export class WatchHub {
     this.stream = undefined;
     for (const b of this.broadcasts.values()) {
       b.handle = undefined;
-      b.created = false;
+      b.confirmed = false;
     }
-    for (const sub of this.catchUps.keys()) sub.catchUp = undefined;
+    for (const sub of this.catchUps) sub.catchUp = undefined;
     if (this.broadcasts.size === 0 && this.catchUps.size === 0) {
       this.stopTimers();
       this.state = 'idle';
@@ -354,7 +373,7 @@ export class WatchHub {
     this.state = 'idle';
     if (this.broadcasts.size === 0 && this.catchUps.size === 0) return;
     for (const b of this.broadcasts.values()) this.createServerWatcher(b);
-    for (const [sub, b] of this.catchUps) this.createCatchUp(sub, b);
+    for (const sub of this.catchUps) this.createCatchUp(sub);
   }
 
   private heard(header: ResponseHeader): void {

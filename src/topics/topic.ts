@@ -27,7 +27,10 @@
  * revision: every message published since, including ones already trimmed, as
  * long as etcd has not compacted that revision. Once compacted it errors with
  * `CompactedError` — or, with `onCompacted: 'retained'`, replays the messages
- * still retained (revision >= fromRevision) and continues live.
+ * still retained after the last one it handled (revision >= fromRevision, or
+ * >= last handled + 1) and continues live. The same happens every time the
+ * history it resumes from is found compacted (e.g. after an outage with a
+ * compaction), for live subscribers too once they have handled a message.
  * @module
  * @internal
  */
@@ -107,8 +110,11 @@ class TopicImpl<T> implements Topic<T> {
     return new Observable<TopicMessage<T>>((subscriber) => {
       let inner: Subscription | undefined;
       let stopped = false;
+      /** The first revision not handled yet; undefined for a live subscriber that has handled nothing. */
+      let next = fromRevision;
       /** Delivers one event if it is a message; false when this subscriber's stream ended. */
       const deliver = (event: WatchEvent): boolean => {
+        if (next === undefined || event.revision >= next) next = event.revision + 1n;
         if (event.type !== 'put' || !isMessageKey(event.key, this.prefix)) return true;
         let value: T;
         try {
@@ -121,24 +127,29 @@ class TopicImpl<T> implements Topic<T> {
         subscriber.next({ topic: this.name, value, revision: event.revision });
         return true;
       };
-      const follow = (from: bigint | undefined): void => {
+      /** Watches from `next`; on a compaction with 'retained', replays the retained messages from `next`, then watches on. */
+      const follow = (): void => {
         if (stopped) return;
-        inner = this.client.watch(this.prefix, { prefix: true, fromRevision: from }).subscribe({
+        inner = this.client.watch(this.prefix, { prefix: true, fromRevision: next }).subscribe({
           next: deliver,
           error: (error: unknown) => {
-            if (error instanceof CompactedError && onCompacted === 'retained' && from !== undefined && from === fromRevision) {
-              this.replayRetained(from, deliver, () => stopped).then(
-                (revision) => follow(revision + 1n),
-                (e: unknown) => subscriber.error(e),
-              );
-              return;
-            }
-            subscriber.error(error);
+            if (error instanceof CompactedError && onCompacted === 'retained' && next !== undefined) fallBack(next);
+            else subscriber.error(error);
           },
           complete: () => subscriber.complete(),
         });
       };
-      follow(fromRevision);
+      const fallBack = (from: bigint): void => {
+        this.replayRetained(from, deliver, () => stopped).then(
+          (revision) => {
+            if (next === undefined || revision >= next) next = revision + 1n;
+            follow();
+          },
+          // Compacted between two pages of the replay: replay again from what is still unhandled.
+          (e: unknown) => (e instanceof CompactedError && next !== undefined && !stopped ? fallBack(next) : subscriber.error(e)),
+        );
+      };
+      follow();
       return () => {
         stopped = true;
         inner?.unsubscribe();

@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WatchHub } from '../../src/core/watch-hub.js';
 import type { Batch, Sink } from '../../src/core/broadcast.js';
 import { CompactedError } from '../../src/errors.js';
-import { FakeTransport, header, putEvent } from './fake-transport.js';
+import { FakeTransport, header, putEvent, type FakeWatcher } from './fake-transport.js';
+import type { WatchCancel } from '../../src/transport.js';
 
 const enc = new TextEncoder();
 const target = (key: string) => ({ key: enc.encode(key), prevKv: false });
@@ -159,6 +160,136 @@ describe('WatchHub (state machine, fake transport)', () => {
     expect(moved.request.startRevision).toBe(8n);
     moved.listener.onEvents([putEvent('k', 11n)], header(11n));
     expect(live.revisions).toEqual([11n]);
+  });
+
+  const compacted = (revision: bigint) => ({ compactRevision: revision, reason: 'compacted', error: new CompactedError(revision) });
+  /** etcd cancels `w` (it is gone on the server), with `cancel`. */
+  const serverCancel = (w: FakeWatcher, cancel: WatchCancel) => {
+    w.canceled = true;
+    w.listener.onCanceled(cancel);
+  };
+
+  it('a live subscriber whose start etcd confirmed gets CompactedError when its resumed watcher finds the history compacted (no silent move)', async () => {
+    const confirmed = new Recorder();
+    hub.subscribe(target('k'), undefined, confirmed); // starts at 11
+    transport.watchers[0]!.listener.onCreated(header(10n)); // etcd confirmed: events from 11 on will come
+    transport.watchStreams[0]!.fail(); // an outage; meanwhile 11..14 are written and compacted at 15
+    await vi.advanceTimersByTimeAsync(1100);
+    const resumed = transport.watchStreams[1]!.watchers[0]!;
+    expect(resumed.request.startRevision).toBe(11n);
+    serverCancel(resumed, compacted(15n));
+    expect(confirmed.errors).toHaveLength(1);
+    expect(confirmed.errors[0]).toBeInstanceOf(CompactedError);
+    expect((confirmed.errors[0] as CompactedError).compactRevision).toBe(15n);
+    expect(confirmed.revisions).toEqual([]);
+    expect(transport.liveWatchers).toHaveLength(0);
+    expect(hub.stats()).toEqual({ serverWatchers: 0, watchSubscribers: 0 });
+  });
+
+  it('on a compaction, only live subscribers whose start was never confirmed move to the compaction point', async () => {
+    const confirmed = new Recorder();
+    hub.subscribe(target('k'), undefined, confirmed);
+    transport.watchers[0]!.listener.onCreated(header(10n));
+    transport.watchStreams[0]!.fail();
+    const duringOutage = new Recorder(); // joins while no watcher is confirmed
+    hub.subscribe(target('k'), undefined, duringOutage);
+    await vi.advanceTimersByTimeAsync(1100);
+    serverCancel(transport.watchStreams[1]!.watchers[0]!, compacted(15n));
+    expect(confirmed.errors[0]).toBeInstanceOf(CompactedError);
+    expect(duringOutage.errors).toHaveLength(0);
+    const moved = transport.liveWatchers;
+    expect(moved).toHaveLength(1);
+    expect(moved[0]!.request.startRevision).toBe(15n);
+    moved[0]!.listener.onCreated(header(16n));
+    moved[0]!.listener.onEvents([putEvent('k', 15n)], header(16n));
+    moved[0]!.listener.onEvents([putEvent('k', 16n)], header(16n));
+    expect(duringOutage.revisions).toEqual([15n, 16n]);
+    expect(confirmed.revisions).toEqual([]);
+  });
+
+  it('a watcher created with its start in the past does not confirm it: etcd answers created, then may report the start compacted', () => {
+    known = 4n; // a stale known revision: the start (5) is behind etcd's revision (20)
+    const stale = new Recorder();
+    hub.subscribe(target('k'), undefined, stale);
+    const w = transport.watchers[0]!;
+    expect(w.request.startRevision).toBe(5n);
+    w.listener.onCreated(header(20n));
+    serverCancel(w, compacted(15n));
+    expect(stale.errors).toHaveLength(0);
+    const moved = transport.liveWatchers;
+    expect(moved.map((m) => m.request.startRevision)).toEqual([15n]);
+    moved[0]!.listener.onEvents([putEvent('k', 21n)], header(21n));
+    expect(stale.revisions).toEqual([21n]);
+  });
+
+  it('events or a progress notification from a watcher created with its start in the past confirm it', async () => {
+    known = 4n;
+    const byEvents = new Recorder();
+    const byProgress = new Recorder();
+    hub.subscribe(target('a'), undefined, byEvents);
+    hub.subscribe(target('b'), undefined, byProgress);
+    const [a, b] = transport.watchers as [FakeWatcher, FakeWatcher];
+    a.listener.onCreated(header(20n));
+    b.listener.onCreated(header(20n));
+    a.listener.onEvents([putEvent('a', 7n)], header(20n));
+    b.listener.onProgress(header(20n));
+    transport.watchStreams[0]!.fail();
+    await vi.advanceTimersByTimeAsync(1100);
+    const [a2, b2] = transport.watchStreams[1]!.watchers as [FakeWatcher, FakeWatcher];
+    expect([a2.request.startRevision, b2.request.startRevision]).toEqual([8n, 21n]);
+    serverCancel(a2, compacted(30n));
+    serverCancel(b2, compacted(30n));
+    expect(byEvents.errors[0]).toBeInstanceOf(CompactedError);
+    expect(byProgress.errors[0]).toBeInstanceOf(CompactedError);
+    expect(byEvents.revisions).toEqual([7n]);
+    expect(transport.liveWatchers).toHaveLength(0);
+  });
+
+  it('a subscriber that joins a confirmed watcher is confirmed too', () => {
+    const first = new Recorder();
+    hub.subscribe(target('k'), undefined, first);
+    transport.watchers[0]!.listener.onCreated(header(10n));
+    const joined = new Recorder();
+    hub.subscribe(target('k'), undefined, joined);
+    serverCancel(transport.watchers[0]!, compacted(15n)); // e.g. a slow watcher fell behind a compaction
+    expect(first.errors[0]).toBeInstanceOf(CompactedError);
+    expect(joined.errors[0]).toBeInstanceOf(CompactedError);
+    expect(transport.liveWatchers).toHaveLength(0);
+  });
+
+  it('unsubscribing a moved subscriber cancels the moved server watcher', () => {
+    const unsubscribe = hub.subscribe(target('k'), undefined, new Recorder());
+    serverCancel(transport.watchers[0]!, compacted(15n)); // never confirmed: moved
+    expect(transport.liveWatchers).toHaveLength(1);
+    expect(hub.stats()).toEqual({ serverWatchers: 1, watchSubscribers: 1 });
+    unsubscribe();
+    expect(transport.liveWatchers).toHaveLength(0);
+    expect(hub.stats()).toEqual({ serverWatchers: 0, watchSubscribers: 0 });
+    expect(transport.watchStreams[0]!.closed).toBe(true);
+  });
+
+  it('a catch-up subscriber whose broadcast was replaced, then merged into the replacement, cancels it when it unsubscribes', () => {
+    const live = new Recorder();
+    hub.subscribe(target('k'), undefined, live); // broadcast from 11
+    const main = transport.watchers[0]!;
+    main.listener.onCreated(header(10n));
+    const old = new Recorder();
+    const unsubscribeOld = hub.subscribe(target('k'), 9n, old); // catch-up from 9
+    const catchUp = transport.watchers[1]!;
+    catchUp.listener.onCreated(header(10n));
+    serverCancel(main, { compactRevision: 0n, reason: 'permission denied', error: new Error('permission denied') });
+    expect(live.errors).toHaveLength(1);
+    const replacement = transport.watchers[2]!; // the catch-up's broadcast to join
+    expect(replacement.request.startRevision).toBe(9n);
+    replacement.listener.onCreated(header(10n));
+    catchUp.listener.onEvents([putEvent('k', 9n)], header(10n)); // meets the replacement's history: merged
+    expect(catchUp.canceled).toBe(true);
+    replacement.listener.onEvents([putEvent('k', 10n)], header(10n));
+    expect(old.revisions).toEqual([9n, 10n]);
+    expect(hub.stats()).toEqual({ serverWatchers: 1, watchSubscribers: 1 });
+    unsubscribeOld();
+    expect(replacement.canceled).toBe(true);
+    expect(hub.stats()).toEqual({ serverWatchers: 0, watchSubscribers: 0 });
   });
 
   it('asks for progress on a silent stream and reopens it when nothing answers', async () => {
