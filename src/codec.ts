@@ -70,3 +70,29 @@ export function checkCodec<T>(codec: Codec<T> | undefined): Codec<T> {
   }
   return codec;
 }
+
+/**
+ * A value as UTF-8 text (invalid sequences become U+FFFD).
+ *
+ * @example
+ * ```ts
+ * const kv = await client.get('config/mode');
+ * if (kv) console.log(decodeText(kv.value)); // 'active'
+ * ```
+ */
+export function decodeText(bytes: Uint8Array): string {
+  return new TextDecoder().decode(bytes);
+}
+
+/**
+ * A value parsed as JSON (UTF-8); `SyntaxError` when it is not JSON.
+ *
+ * @example
+ * ```ts
+ * const kv = await client.get('orders/1001');
+ * const order = kv && decodeJson<{ item: string }>(kv.value);
+ * ```
+ */
+export function decodeJson<T = unknown>(bytes: Uint8Array): T {
+  return JSON.parse(decodeText(bytes)) as T;
+}

@@ -70,6 +70,6 @@ export type {
   TracerLike,
   SpanLike,
 } from './telemetry/types.js';
-export { jsonCodec, stringCodec, bytesCodec } from './codec.js';
+export { jsonCodec, stringCodec, bytesCodec, decodeText, decodeJson } from './codec.js';
 export type { JsonCodec } from './codec.js';
 export type * from './transport.js';

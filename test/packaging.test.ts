@@ -39,7 +39,7 @@ const smoke = (module: 'esm' | 'cjs') => `
   const lock = await client.mutex('smoke-${module}').acquire();
   await lock.release();
   console.log(JSON.stringify({
-    value: new TextDecoder().decode(kv.value),
+    value: decodeText(kv.value),
     plain: Object.getPrototypeOf(kv.value) === Uint8Array.prototype,
     revision: String(revision),
     status: client.events.status.state,
@@ -72,12 +72,12 @@ it('npm pack of a clone with no dist/ ships both entries built, with their types
 });
 
 it("imports with ESM (`import { connect } from 'conclave'`) and talks to etcd", async () => {
-  writeFileSync(join(app, 'esm.mjs'), `import { connect, ConnectionError, ConclaveError } from 'conclave';\n${smoke('esm')}`);
+  writeFileSync(join(app, 'esm.mjs'), `import { connect, ConnectionError, ConclaveError, decodeText } from 'conclave';\n${smoke('esm')}`);
   expect(await runSmoke('esm.mjs')).toEqual({ value: 'hello from esm', revision: expect.stringMatching(/^\d+$/), status: 'connected', fencing: 'bigint', errors: true, plain: true });
 }, 60_000);
 
 it("requires with CommonJS (`require('conclave')`) and talks to etcd", async () => {
-  writeFileSync(join(app, 'cjs.cjs'), `const { connect, ConnectionError, ConclaveError } = require('conclave');\n(async () => {${smoke('cjs')}})().catch((e) => { console.error(e); process.exit(1); });`);
+  writeFileSync(join(app, 'cjs.cjs'), `const { connect, ConnectionError, ConclaveError, decodeText } = require('conclave');\n(async () => {${smoke('cjs')}})().catch((e) => { console.error(e); process.exit(1); });`);
   expect(await runSmoke('cjs.cjs')).toEqual({ value: 'hello from cjs', revision: expect.stringMatching(/^\d+$/), status: 'connected', fencing: 'bigint', errors: true, plain: true });
 }, 60_000);
 
