@@ -12,14 +12,16 @@ import type { TxnRequest, TxnResponse } from '../transport.js';
 import type { QueueClaim } from '../types.js';
 import { Backoff, sleep } from '../recipes/abort.js';
 import { op, rangeOf, type Store } from '../recipes/store.js';
+import { dropMarker, type HeldClaim, type TakenItem } from './markers.js';
 
-/** How often a guarded claim txn is re-sent after a retryable failure (connection lost mid-call). */
+/** How often an ack is re-sent after a retryable failure (connection lost mid-call) before it rejects (the claim stays held). */
 const MAX_ATTEMPTS = 20;
-import type { HeldClaim, TakenItem } from './dispatcher.js';
 
 export class QueueClaimImpl<T> implements QueueClaim<T> {
   private readonly controller = new AbortController();
   private state: 'held' | 'acked' | 'released' = 'held';
+  /** Whether an ack txn was sent before (its outcome may be unknown), so that a failed guard may mean "already acked". */
+  private ackSent = false;
   private readonly claim: HeldClaim;
   private readonly onSessionEnd = (): void => this.end(new LockLostError(`claim on ${this.key} lost with its session; the item is served again`));
   readonly signal: AbortSignal = this.controller.signal;
@@ -43,13 +45,15 @@ export class QueueClaimImpl<T> implements QueueClaim<T> {
     if (this.state === 'acked') return;
     if (this.state === 'released') throw new LockLostError(`claim on ${this.key} was released; the item is back in the queue`);
     if (this.signal.aborted) throw this.signal.reason as Error;
+    const sentBefore = this.ackSent;
+    this.ackSent = true;
     const { res, retried } = await this.guarded({
       compare: [{ target: 'create', result: 'equal', key: this.claim.marker, value: this.claim.markerRevision }],
       success: [op.del({ key: this.item.stored }), op.del({ key: this.claim.marker })],
-      failure: [op.range({ key: this.item.stored, countOnly: true })],
+      failure: [op.range({ key: this.item.stored, keysOnly: true })],
     });
-    // A re-sent ack whose guard fails: the earlier attempt was applied if the item is gone.
-    const appliedBefore = !res.succeeded && retried && rangeOf(res, 0).count === 0n;
+    // A re-sent ack whose guard fails: the earlier attempt was applied if the item is gone (or its key holds a newer item).
+    const appliedBefore = !res.succeeded && (retried || sentBefore) && rangeOf(res, 0).kvs[0]?.modRevision !== this.item.revision;
     if (!res.succeeded && !appliedBefore) {
       const lost = new LockLostError(`claim on ${this.key} was lost before ack; the item may be served again`);
       this.end(lost);
@@ -66,18 +70,14 @@ export class QueueClaimImpl<T> implements QueueClaim<T> {
     this.end(new LockLostError('claim released'));
     if (lost) return;
     this.onReturn();
-    await this.guarded({
-      compare: [{ target: 'create', result: 'equal', key: this.claim.marker, value: this.claim.markerRevision }],
-      success: [op.del({ key: this.claim.marker })],
-      failure: [],
-    });
+    await dropMarker(this.store, this.claim);
   }
 
   /**
    * Runs a txn guarded by the claim marker, re-sending it after a retryable
-   * failure while the claim's session lives: the guard makes a repeat harmless,
-   * and giving up would leave the item hidden behind a marker for as long as
-   * this process keeps its session alive.
+   * failure (its outcome unknown) while the claim's session lives: the guard
+   * makes a repeat harmless. After {@link MAX_ATTEMPTS} the error is thrown and
+   * the claim stays held (ack again, or release; a lost session frees the item).
    */
   private async guarded(request: TxnRequest): Promise<{ res: TxnResponse; retried: boolean }> {
     const backoff = new Backoff(50, 1000);

@@ -34,7 +34,9 @@ export class QueueConsumer<T> {
       value = this.decode(item);
     } catch (error) {
       // A value that cannot be decoded would come back forever: remove it, and hand its bytes over in the error.
-      await new QueueClaimImpl<undefined>(this.store, item, undefined).ack().catch(() => undefined);
+      // If the ack fails, release the claim rather than leave the item hidden behind it.
+      const poison = new QueueClaimImpl<undefined>(this.store, item, undefined);
+      await poison.ack().catch(() => poison.release().catch(() => undefined));
       throw error;
     }
     return new QueueClaimImpl(this.store, item, value, () => dispatcherFor(this.store, this.layout).invalidate());

@@ -8,61 +8,42 @@
  * | step | what happens |
  * |---|---|
  * | scan | one read-only txn: the claim markers and the first items (keys only, in queue order) at revision R |
- * | serve | for each unclaimed item, in order, while a waiter is left (FIFO queue: the rest is kept for the next calls, for up to 1 s or until a claim is released here): take it (txn: delete if its mod revision is unchanged and it has no claim marker) or claim it (txn: put a marker on the session lease under the same guards); a failed guard means another consumer got it: try the next |
+ * | serve | for each unclaimed item, in order, while a waiter is left (FIFO queue: the rest is kept for the next calls, for up to 1 s or until a claim is released here): claim it (txn: a marker on the session lease if its mod revision is unchanged and it has no marker; a failed guard means another consumer got it: try the next); a `claim()` gets it as is; for a `dequeue()` a second txn deletes item and marker together |
  * | wait | nothing to take: watch the items and the markers from R + 1 until an item is put or a marker deleted, then scan again |
  * | error | retryable (connection, leader change, compaction, lost lease): back off and scan again; `ClosedError` or anything else: every waiter rejects |
  *
- * A waiter that aborts leaves at once. An item taken for a waiter that aborted
- * while the txn was in flight goes to the next waiter, or back to the queue
- * (a claimed one by deleting its marker, keeping its place; a taken one by
- * writing it again under its key) — never lost.
+ * Every write is safe under an unknown outcome (see `markers.ts`). An item
+ * is never deleted, nor written again, for a waiter that has left:
+ * - a waiter that aborts before the deleting txn of its item is sent leaves
+ *   at once (`AbortError`); the item claimed for it goes to the next waiter,
+ *   or back to the queue by deleting the marker — at its place, nothing rewritten;
+ * - a `dequeue()` aborted while that txn is in flight is settled by its
+ *   outcome: item deleted → the dequeue resolves with it (the abort came too
+ *   late); not deleted → `AbortError`.
  * @module
  * @internal
  */
 import { merge } from 'rxjs';
 import { hex } from '../bytes.js';
 import type { Core } from '../core/core.js';
-import type { SessionImpl } from '../core/session.js';
 import { ClosedError, CompactedError, ConclaveError, abortErrorOf, throwIfAborted } from '../errors.js';
-import type { Bytes, RangeRequest } from '../transport.js';
+import type { RangeRequest } from '../transport.js';
 import type { WatchEvent } from '../types.js';
 import { Backoff, sleep } from '../recipes/abort.js';
 import { Inbox } from '../recipes/inbox.js';
-import { deleteOf, op, rangeOf, type Store } from '../recipes/store.js';
+import { op, rangeOf, type Store } from '../recipes/store.js';
 import type { QueueLayout } from './layout.js';
+import { dropMarker, finishTake, placeMarker, type Candidate, type TakenItem } from './markers.js';
 
 export type TakeMode = 'take' | 'claim';
-
-/** A claim marker held on the session lease. */
-export interface HeldClaim {
-  /** Stored key of the marker. */
-  marker: Bytes;
-  /** Create revision of the marker. */
-  markerRevision: bigint;
-  session: SessionImpl;
-}
-
-/** An item handed to a waiter. */
-export interface TakenItem {
-  /** User key of the item. */
-  key: string;
-  /** Stored key of the item. */
-  stored: Bytes;
-  value: Bytes;
-  /** Mod revision of the item when it was taken (its enqueue revision). */
-  revision: bigint;
-  claim?: HeldClaim | undefined;
-}
-
-interface Candidate {
-  key: string;
-  stored: Bytes;
-  modRevision: bigint;
-  marker: Bytes;
-}
+export type { HeldClaim, TakenItem } from './markers.js';
 
 interface Waiter {
   mode: TakeMode;
+  /** Set while the txn that deletes an item for this waiter is in flight: an abort then only marks it (see `lateAbort`). */
+  committed: boolean;
+  /** An abort that came while `committed`: honoured if the item did not go to this waiter. */
+  lateAbort?: ConclaveError | undefined;
   resolve(item: TakenItem): void;
   reject(error: unknown): void;
   cleanup(): void;
@@ -72,7 +53,6 @@ interface Waiter {
 const SCAN_BATCH = 32n;
 /** How long the items of a scan are tried before scanning again. */
 const CACHE_MS = 1000;
-const EMPTY = new Uint8Array(0);
 
 const registry = new WeakMap<Core, Map<string, Dispatcher>>();
 
@@ -120,10 +100,12 @@ export class Dispatcher {
     throwIfAborted(signal);
     return new Promise<TakenItem>((resolve, reject) => {
       const onAbort = (): void => {
-        if (this.remove(waiter)) reject(abortErrorOf(signal!));
+        if (waiter.committed) waiter.lateAbort = abortErrorOf(signal!);
+        else if (this.remove(waiter)) reject(abortErrorOf(signal!));
       };
       const waiter: Waiter = {
         mode,
+        committed: false,
         resolve,
         reject,
         cleanup: () => signal?.removeEventListener('abort', onAbort),
@@ -228,117 +210,52 @@ export class Dispatcher {
   private async serve(candidates: Candidate[]): Promise<'served' | 'contended' | 'empty'> {
     let served = false;
     let contended = false;
-    while (candidates.length > 0) {
-      const head = this.waiters[0];
-      if (!head) break;
+    while (candidates.length > 0 && this.waiters.length > 0) {
       const candidate = candidates.shift()!;
-      const item = head.mode === 'claim' ? await this.claim(candidate) : await this.take(candidate);
+      const item = await placeMarker(this.store, candidate, await this.store.core.session());
       if (!item) {
         contended = true;
         continue;
       }
-      served = true;
-      await this.deliver(item);
+      if (await this.deliver(item)) served = true;
+      else {
+        // The item is back at its place, or went elsewhere: scan again so that order is kept.
+        this.invalidate();
+        return 'contended';
+      }
     }
     return served ? 'served' : contended ? 'contended' : 'empty';
   }
 
-  private guards(candidate: Candidate): import('../transport.js').Compare[] {
-    return [
-      { target: 'mod', result: 'equal', key: candidate.stored, value: candidate.modRevision },
-      { target: 'create', result: 'equal', key: candidate.marker, value: 0n },
-    ];
-  }
-
-  /** Deletes the item if nobody took or claimed it meanwhile (at-most-once). */
-  private async take(candidate: Candidate): Promise<TakenItem | undefined> {
-    const res = await this.store.txn({ compare: this.guards(candidate), success: [op.del({ key: candidate.stored, prevKv: true })], failure: [] });
-    const prev = res.succeeded ? deleteOf(res, 0).prevKvs[0] : undefined;
-    return prev && { key: candidate.key, stored: candidate.stored, value: prev.value, revision: candidate.modRevision };
-  }
-
-  /** Puts a claim marker on the session lease if nobody took or claimed the item meanwhile (at-least-once). */
-  private async claim(candidate: Candidate): Promise<TakenItem | undefined> {
-    const session = await this.store.core.session();
-    const res = await this.store.txn({
-      compare: this.guards(candidate),
-      success: [op.range({ key: candidate.stored }), op.put({ key: candidate.marker, value: EMPTY, lease: session.lease })],
-      failure: [],
-    });
-    const kv = res.succeeded ? rangeOf(res, 0).kvs[0] : undefined;
-    if (!kv) return undefined;
-    return {
-      key: candidate.key,
-      stored: candidate.stored,
-      value: kv.value,
-      revision: candidate.modRevision,
-      claim: { marker: candidate.marker, markerRevision: res.header.revision, session },
-    };
-  }
-
-  /** Gives `item` to the first waiter (converting between taken and claimed if the head changed), or back to the queue. */
-  private async deliver(item: TakenItem): Promise<void> {
-    for (let attempt = 0; attempt < 16; attempt++) {
-      const head = this.waiters[0];
-      if (!head) break;
-      let ready: TakenItem | undefined = item;
-      if (head.mode === 'take' && item.claim) ready = await this.finishClaim(item);
-      else if (head.mode === 'claim' && !item.claim) ready = await this.claimTaken(item);
-      if (!ready) return; // the item went back to the queue meanwhile (claim lost)
-      item = ready;
-      if (this.waiters[0] === head && this.remove(head)) {
-        head.resolve(item);
-        return;
-      }
+  /**
+   * Gives a claimed item to the first waiter: as is to a `claim()`; to a
+   * `dequeue()` once the item and its marker are deleted. The abort of a
+   * dequeue is decided before that delete is sent: an abort while it is in
+   * flight is too late if the item was deleted (the dequeue resolves with it),
+   * honoured otherwise. With no waiter left the marker is deleted: the item is
+   * visible again at its place. Resolves true if a waiter got the item.
+   */
+  private async deliver(item: TakenItem): Promise<boolean> {
+    const head = this.waiters[0];
+    if (!head) {
+      await dropMarker(this.store, item.claim!);
+      return false;
     }
-    await this.giveBack(item);
-  }
-
-  /** claim → take: deletes item and marker together. */
-  private async finishClaim(item: TakenItem): Promise<TakenItem | undefined> {
-    const claim = item.claim!;
-    const res = await this.store.txn({
-      compare: [{ target: 'create', result: 'equal', key: claim.marker, value: claim.markerRevision }],
-      success: [op.del({ key: item.stored }), op.del({ key: claim.marker })],
-      failure: [],
-    });
-    return res.succeeded ? { ...item, claim: undefined } : undefined;
-  }
-
-  /** take → claim: writes the taken item back, claimed. */
-  private async claimTaken(item: TakenItem): Promise<TakenItem | undefined> {
-    const session = await this.store.core.session();
-    const suffix = this.layout.itemSuffix(item.key)!;
-    const marker = this.store.key(this.layout.claimsPrefix + suffix);
-    const res = await this.store.txn({
-      compare: [{ target: 'create', result: 'equal', key: item.stored, value: 0n }],
-      success: [op.put({ key: item.stored, value: item.value }), op.put({ key: marker, value: EMPTY, lease: session.lease })],
-      failure: [],
-    });
-    if (!res.succeeded) return undefined;
-    return { ...item, revision: res.header.revision, claim: { marker, markerRevision: res.header.revision, session } };
-  }
-
-  /** Returns an item nobody waits for any more to the queue. */
-  private async giveBack(item: TakenItem): Promise<void> {
-    this.invalidate();
-    for (let attempt = 0; attempt < 5; attempt++) {
-      try {
-        if (item.claim) {
-          await this.store.txn({
-            compare: [{ target: 'create', result: 'equal', key: item.claim.marker, value: item.claim.markerRevision }],
-            success: [op.del({ key: item.claim.marker })],
-            failure: [],
-          });
-        } else {
-          await this.store.put({ key: item.stored, value: item.value });
-        }
-        return;
-      } catch (error) {
-        if (!isTransient(error)) return;
-        await sleep(100 * (attempt + 1));
-      }
+    if (head.mode === 'claim') {
+      this.remove(head);
+      head.resolve(item);
+      return true;
     }
+    head.committed = true;
+    let outcome: 'taken' | 'gone' = 'gone';
+    try {
+      outcome = await finishTake(this.store, item);
+    } finally {
+      head.committed = false;
+      if (outcome === 'taken' && this.remove(head)) head.resolve({ ...item, claim: undefined });
+      else if (head.lateAbort && this.remove(head)) head.reject(head.lateAbort);
+    }
+    return outcome === 'taken';
   }
 
   /** Waits for an item put or a claim marker deleted after `revision`. */

@@ -7,7 +7,9 @@
  * producers never get the same number). Served in key order: lower priority
  * number first, FIFO within a priority.
  *
- * Delivery as for the FIFO queue: `dequeue()` at-most-once, `claim()` at-least-once.
+ * Delivery as for the FIFO queue: `dequeue()` at-most-once, `claim()` at-least-once;
+ * an item is never written again by a consumer, so a sequence number reused
+ * after the last item of a priority was taken never has its item overwritten.
  * @module
  * @internal
  */

@@ -3,11 +3,16 @@
  * each item is a key `${name}/<unixNano>` created with a `version == 0` guard
  * (key.go `newUniqueKV`), served in create-revision order.
  *
- * Delivery: `dequeue()` deletes the item in a txn guarded by its mod revision
- * (so each item goes to exactly one dequeuer) — at-most-once: if the consumer
- * dies after `dequeue()` resolved, the item is gone. `claim()` is at-least-once:
- * the item is hidden by a marker on the consumer's session lease until `ack()`,
- * and served again if that session is lost.
+ * Delivery: `dequeue()` claims the item (a marker on the session lease,
+ * guarded by the item's mod revision), then deletes item and marker together
+ * (so each item goes to exactly one dequeuer, and is never deleted for a caller
+ * that has gone) — at-most-once: if the consumer dies after `dequeue()`
+ * resolved, the item is gone. `claim()` is at-least-once: the item is hidden by
+ * the marker until `ack()`, and served again if that session is lost. Lost
+ * replies are settled by reading back (see `markers.ts`).
+ *
+ * `enqueue()` is not re-sent after an unknown outcome: its `ConnectionError`
+ * ("may or may not have been applied") means the item may be in the queue, once.
  *
  * Inside a client, waiting consumers of a queue are served one at a time in call
  * order by one dispatcher (see `dispatcher.ts`): an enqueue wakes one reader per

@@ -1,0 +1,216 @@
+/**
+ * The writes of the queues' consuming side, each safe under an ambiguous
+ * outcome (the request may have been applied although its reply was lost):
+ *
+ * | write | guard | after an unknown outcome |
+ * |---|---|---|
+ * | {@link placeMarker}: claim an item (marker on the session lease, value: a random token of this attempt) | item's mod revision unchanged, no marker | read the marker: our token → the claim is ours; otherwise it was not applied (or went with the lease): the item is visible, the error goes to the pump, which scans again |
+ * | {@link finishTake}: delete item and marker together (a `dequeue()`) | our marker (create revision) and the item's mod revision | read both: our marker still there → re-send; marker and item gone → ours if both went at the same revision (a txn is one revision), read from history |
+ * | {@link dropMarker}: delete our marker (release, give-back) | our marker (create revision) | re-send until it answers, the session ends (the marker goes with the lease) or the client closes: a repeat is harmless |
+ *
+ * So a lost reply never hides an item behind its claimant's own marker, never
+ * loses a taken item, and never delivers one twice.
+ * @module
+ * @internal
+ */
+import { firstValueFrom, filter, timeout } from 'rxjs';
+import { hex } from '../bytes.js';
+import type { SessionImpl } from '../core/session.js';
+import { ClosedError, ConclaveError } from '../errors.js';
+import type { Bytes, Compare, TxnRequest, WireKeyValue } from '../transport.js';
+import { Backoff, sleep } from '../recipes/abort.js';
+import { op, rangeOf, type Store } from '../recipes/store.js';
+
+/** A claim marker held on the session lease. */
+export interface HeldClaim {
+  /** Stored key of the marker. */
+  marker: Bytes;
+  /** Create revision of the marker (names this claim: a later claim of the item has another). */
+  markerRevision: bigint;
+  session: SessionImpl;
+}
+
+/** An item handed to a waiter. */
+export interface TakenItem {
+  /** User key of the item. */
+  key: string;
+  /** Stored key of the item. */
+  stored: Bytes;
+  value: Bytes;
+  /** Mod revision of the item when it was taken (its enqueue revision). */
+  revision: bigint;
+  claim?: HeldClaim | undefined;
+}
+
+/** An item found by a scan. */
+export interface Candidate {
+  key: string;
+  stored: Bytes;
+  modRevision: bigint;
+  marker: Bytes;
+}
+
+/** How long the history read that settles a double fault may take. */
+const HISTORY_MS = 5000;
+
+/** Whether `error` may come from a write that was applied: anything but a closed client. */
+function unknownOutcome(error: unknown): boolean {
+  return !(error instanceof ClosedError);
+}
+
+function retryable(error: unknown): boolean {
+  return error instanceof ConclaveError && error.retryable && !(error instanceof ClosedError);
+}
+
+/** Marker and item as they are now; undefined if they could not be read before the session ended. */
+async function readBoth(store: Store, marker: Bytes, item: Bytes, session: SessionImpl): Promise<{ marker?: WireKeyValue; item?: WireKeyValue } | undefined> {
+  const backoff = new Backoff(50, 1000);
+  for (;;) {
+    try {
+      const res = await store.txn({ compare: [], success: [op.range({ key: marker }), op.range({ key: item })], failure: [] });
+      return { marker: rangeOf(res, 0).kvs[0], item: rangeOf(res, 1).kvs[0] };
+    } catch (error) {
+      if (!retryable(error)) throw error;
+      if (session.state !== 'alive') return undefined;
+      await sleep(backoff.next(), session.signal).catch(() => undefined);
+    }
+  }
+}
+
+function sameBytes(a: Bytes, b: Bytes): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function guards(candidate: Candidate): Compare[] {
+  return [
+    { target: 'mod', result: 'equal', key: candidate.stored, value: candidate.modRevision },
+    { target: 'create', result: 'equal', key: candidate.marker, value: 0n },
+  ];
+}
+
+/**
+ * Claims `candidate` with a marker on `session`'s lease if nobody took or
+ * claimed it since the scan. Resolves with the claimed item, or undefined when
+ * another consumer got it first. After an unknown outcome the marker is read
+ * back: our token means the claim is ours; otherwise the original error is
+ * thrown (the item is visible: the caller scans again).
+ */
+export async function placeMarker(store: Store, candidate: Candidate, session: SessionImpl): Promise<TakenItem | undefined> {
+  const token = new TextEncoder().encode(hex(globalThis.crypto.getRandomValues(new Uint8Array(16))));
+  const request: TxnRequest = {
+    compare: guards(candidate),
+    success: [op.range({ key: candidate.stored }), op.put({ key: candidate.marker, value: token, lease: session.lease })],
+    failure: [],
+  };
+  const held = (value: Bytes, markerRevision: bigint): TakenItem => ({
+    key: candidate.key,
+    stored: candidate.stored,
+    value,
+    revision: candidate.modRevision,
+    claim: { marker: candidate.marker, markerRevision, session },
+  });
+  try {
+    const res = await store.txn(request);
+    const kv = res.succeeded ? rangeOf(res, 0).kvs[0] : undefined;
+    return kv && held(kv.value, res.header.revision);
+  } catch (error) {
+    if (!unknownOutcome(error)) throw error;
+    const now = await readBoth(store, candidate.marker, candidate.stored, session);
+    const marker = now?.marker;
+    if (!marker || !sameBytes(marker.value, token)) throw error;
+    const claimed = held(now.item?.value ?? new Uint8Array(0), marker.createRevision);
+    if (now.item?.modRevision === candidate.modRevision) return claimed;
+    // Ours, but the item went meanwhile (a consumer that ignores markers, e.g. Go's recipe): let it go.
+    await dropMarker(store, claimed.claim!);
+    return undefined;
+  }
+}
+
+/**
+ * Deletes a claimed item and its marker together (claim → take). `'taken'`:
+ * the item is ours to deliver; `'gone'`: it was not deleted by us (the claim
+ * was lost with its session, or a consumer that ignores markers took it) and
+ * must not be delivered. After an unknown outcome the state is read back
+ * until it is known.
+ */
+export async function finishTake(store: Store, item: TakenItem): Promise<'taken' | 'gone'> {
+  const claim = item.claim!;
+  const request: TxnRequest = {
+    compare: [
+      { target: 'create', result: 'equal', key: claim.marker, value: claim.markerRevision },
+      { target: 'mod', result: 'equal', key: item.stored, value: item.revision },
+    ],
+    success: [op.del({ key: item.stored }), op.del({ key: claim.marker })],
+    failure: [],
+  };
+  for (;;) {
+    try {
+      const res = await store.txn(request);
+      if (res.succeeded) return 'taken';
+      await dropMarker(store, claim);
+      return 'gone';
+    } catch (error) {
+      if (!unknownOutcome(error)) throw error;
+      const now = await readBoth(store, claim.marker, item.stored, claim.session);
+      const ours = now?.marker?.createRevision === claim.markerRevision;
+      const itemThere = now?.item?.modRevision === item.revision;
+      if (ours && itemThere) continue; // not applied: send it again
+      if (ours) {
+        await dropMarker(store, claim);
+        return 'gone';
+      }
+      if (itemThere) return 'gone'; // the claim went with its session; the item is back in the queue
+      return (await deletedTogether(store, item, claim)) ? 'taken' : 'gone';
+    }
+  }
+}
+
+/**
+ * Whether the marker and the item were deleted by one txn (ours): the
+ * marker's delete revision, from its history, is the revision at which the
+ * item went too. Without the history (compacted), the session decides: while
+ * it lives nobody else deletes its marker.
+ */
+async function deletedTogether(store: Store, item: TakenItem, claim: HeldClaim): Promise<boolean> {
+  try {
+    const gone = await firstValueFrom(
+      store.client.watch(store.userKey(claim.marker), { fromRevision: claim.markerRevision + 1n }).pipe(
+        filter((e) => e.type === 'delete'),
+        timeout(HISTORY_MS),
+      ),
+    );
+    const deletedAt = gone.revision;
+    const [before, after] = await Promise.all([
+      store.range({ key: item.stored, revision: deletedAt - 1n }),
+      store.range({ key: item.stored, revision: deletedAt }),
+    ]);
+    return before.kvs[0]?.modRevision === item.revision && after.kvs.length === 0;
+  } catch {
+    return claim.session.state === 'alive';
+  }
+}
+
+/**
+ * Deletes our marker if it is still ours, making the item visible again at
+ * its place. Re-sent after any retryable failure until it answers, the
+ * session ends (the marker goes with its lease) or the client closes, so a
+ * lost reply never leaves the item hidden.
+ */
+export async function dropMarker(store: Store, claim: HeldClaim): Promise<void> {
+  const backoff = new Backoff(50, 1000);
+  for (;;) {
+    if (claim.session.state !== 'alive') return;
+    try {
+      await store.txn({
+        compare: [{ target: 'create', result: 'equal', key: claim.marker, value: claim.markerRevision }],
+        success: [op.del({ key: claim.marker })],
+        failure: [],
+      });
+      return;
+    } catch (error) {
+      if (error instanceof ClosedError) return; // the close revokes the lease, and the marker with it
+      if (!retryable(error)) throw error;
+      await sleep(backoff.next(), claim.session.signal).catch(() => undefined);
+    }
+  }
+}
