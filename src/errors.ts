@@ -214,6 +214,23 @@ export class ClosedError extends ConclaveError {
 }
 
 /**
+ * A wait that could never end: e.g. a `withLock` of a mutex nested inside a `withLock` of the same
+ * mutex, in the same client and async context (it would wait for itself forever).
+ *
+ * @example
+ * ```ts
+ * await m.withLock(async () => {
+ *   await m.withLock(async () => {}); // rejects with DeadlockError instead of hanging
+ * });
+ * ```
+ */
+export class DeadlockError extends ConclaveError {
+  constructor(message = 'this wait would never end', options: ConclaveErrorOptions = {}) {
+    super(message, { code: 'DEADLOCK', retryable: false, ...options });
+  }
+}
+
+/**
  * Any other failure reported by etcd; `code` is the gRPC status name (e.g. `'FAILED_PRECONDITION'`).
  *
  * @example

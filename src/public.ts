@@ -16,6 +16,7 @@ export {
   AbortError,
   ClosedError,
   EtcdError,
+  DeadlockError,
 } from './errors.js';
 export type { ConclaveErrorOptions } from './errors.js';
 export { DecodeError, BarrierFullError } from './recipes/errors.js';

@@ -13,8 +13,9 @@
  * @internal
  */
 import type { ConclaveClient } from '../client.js';
-import { InvalidArgumentError } from '../errors.js';
+import { DeadlockError, InvalidArgumentError } from '../errors.js';
 import type { Lock, Mutex, WaitOptions } from '../types.js';
+import { holdsInContext, runHolding } from './held-context.js';
 import { HeldLock } from './held-lock.js';
 import { localQueueFor, type LocalSlot } from './local-queue.js';
 import { dequeueKey, enqueueSessionKey, waitForTurn } from './session-key.js';
@@ -29,9 +30,13 @@ class MutexImpl implements Mutex {
   async acquire(opts: WaitOptions = {}): Promise<Lock> {
     checkWaitOptions(opts);
     this.client.core.checkOpen();
+    const queue = localQueueFor(this.client, `${this.name}/`);
+    if (holdsInContext(queue)) {
+      throw new DeadlockError(`mutex ${JSON.stringify(this.name)} is already held by this async context (a nested withLock of the same mutex would wait for itself)`);
+    }
     const scope = new WaitScope(opts);
     try {
-      const slot = await localQueueFor(this.client, `${this.name}/`).take(scope.signal);
+      const slot = await queue.take(scope.signal);
       try {
         return await this.acquireWithSlot(slot, scope);
       } catch (error) {
@@ -63,7 +68,7 @@ class MutexImpl implements Mutex {
     if (typeof fn !== 'function') throw new InvalidArgumentError('withLock needs a function');
     const lock = await this.acquire(opts);
     try {
-      return await fn(lock);
+      return await runHolding(localQueueFor(this.client, `${this.name}/`), () => fn(lock));
     } finally {
       await lock.release().catch(() => undefined);
     }
