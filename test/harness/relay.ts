@@ -67,6 +67,8 @@ export interface Relay {
    * later {@link restore}), so answers arrive after the caller gave up. Client bytes flow at once.
    */
   delayReplies(ms: number): void;
+  /** Resolves once no delayed answer is held any more (bounded by `timeoutMs`, default 10 s). */
+  drained(timeoutMs?: number): Promise<void>;
   /** Reset every current connection now; the mode is unchanged (new connections are accepted unless `'drop'`). */
   reset(): void;
   /** Forward traffic again (blackholed connections resume where they stopped). */
@@ -253,6 +255,13 @@ export async function startRelay(target: string): Promise<Relay> {
       delayMs = ms;
       for (const pair of pairs) link(pair);
       mode = 'delay-replies';
+    },
+    async drained(timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      while ([...pairs].some((p) => p.held.length > 0)) {
+        if (Date.now() > deadline) throw new Error(`relay: delayed answers still held after ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
     },
     reset() {
       resetAll();
