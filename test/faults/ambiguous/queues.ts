@@ -68,7 +68,6 @@ function enqueueCase(priority: boolean): AmbiguousCase<undefined> {
 
 function dequeueCase(priority: boolean): AmbiguousCase<undefined> {
   const q = (c: Conclave) => (priority ? c.priorityQueue<string>('pq') : c.queue<string>('q'));
-  const first = priority ? 'b' : 'a';
   return {
     name: priority ? 'priorityQueue.dequeue' : 'queue.dequeue',
     async prepare(w) {

@@ -88,7 +88,7 @@ export async function runCase<S>(c: AmbiguousCase<S>, fault: Fault, parts: Parti
     createGrpcTransport({ endpoints: viaRelay ? [(relay = await startRelay(parts.endpoints[0]!)).address] : parts.endpoints, callTimeoutMs: fault.kind === 'relay-delay' ? CALL_TIMEOUT_MS : 10_000 }),
   );
   const lossy = lostReplyTransport(recorder);
-  let outcome: Outcome = { ok: false, error: new Error('not run') };
+  let outcome: Outcome;
   try {
     subjectRoot = await connect({ transport: lossy, sessionTtlSeconds: SUBJECT_TTL_SECONDS });
     const w: World = {
