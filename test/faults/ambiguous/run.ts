@@ -169,14 +169,29 @@ async function checkNothingLeft(
   parts: Participants,
   log: RunLog,
 ): Promise<void> {
-  const keys = (await within(parts.observer.getPrefix(prefix), 10_000, 'read the prefix')).map((kv) => kv.key.slice(prefix.length));
   const lostGrant = fault.kind === 'none' ? undefined : recorder.leaseOfWrite.get(fault.write);
-  const leases: LeaseState[] = [];
-  for (const id of recorder.leases) {
+  await checkLeftBehind(prefix, recorder.leases, lostGrant, c.keeps, parts, log);
+}
+
+/**
+ * Records on `log` every key under `prefix` not allowed (`~*`, `res/*`, and what `keeps` allows)
+ * and every lease of `leases` still alive (`lostGrant`: the lease whose grant reply was lost).
+ */
+export async function checkLeftBehind(
+  prefix: string,
+  leases: ReadonlySet<bigint>,
+  lostGrant: bigint | undefined,
+  keeps: ((key: string) => boolean) | undefined,
+  parts: Pick<Participants, 'observer' | 'raw'>,
+  log: RunLog,
+): Promise<void> {
+  const keys = (await within(parts.observer.getPrefix(prefix), 10_000, 'read the prefix')).map((kv) => kv.key.slice(prefix.length));
+  const states: LeaseState[] = [];
+  for (const id of leases) {
     const ttl = await within(parts.raw.leaseTimeToLive(id, { keys: true }), 10_000, 'lease time-to-live');
-    leases.push({ id, ttl: ttl.ttl, keys: (ttl.keys ?? []).map((k) => new TextDecoder().decode(k)), grantReplyLost: id === lostGrant });
+    states.push({ id, ttl: ttl.ttl, keys: (ttl.keys ?? []).map((k) => new TextDecoder().decode(k)), grantReplyLost: id === lostGrant });
     if (id === lostGrant && ttl.ttl >= 0n) log.note(`lease ${id.toString(16)} of the lost grant reply expires by its TTL`);
   }
-  const allowed = (key: string): boolean => key.startsWith('~') || key.startsWith('res/') || (c.keeps?.(key) ?? false);
-  for (const v of checkLeftovers(keys, allowed, leases)) log.that(false, v.kind, v.detail);
+  const allowed = (key: string): boolean => key.startsWith('~') || key.startsWith('res/') || (keeps?.(key) ?? false);
+  for (const v of checkLeftovers(keys, allowed, states)) log.that(false, v.kind, v.detail);
 }
