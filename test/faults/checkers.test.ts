@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkFencedWrites, checkReportedWrites, type FencedWrite } from './checkers/fenced-history.js';
 import { FencedResource } from './checkers/fenced-resource.js';
+import { checkLeftovers } from './checkers/leftovers.js';
 import { checkClaims, checkTakes, type ConsumerStep } from './checkers/queue-history.js';
 import { checkStream } from './checkers/stream-history.js';
 import { describeViolations } from './checkers/violation.js';
@@ -138,6 +139,26 @@ describe('checkTakes (queue dequeue: at-most-once)', () => {
     const r = checkTakes([1, 2, 3], [t('a', 1)], [], 1);
     expect(kinds(r.violations)).toEqual(['lost']);
     expect(r.lost).toEqual([2, 3]);
+  });
+});
+
+describe('checkLeftovers (nothing left behind after close)', () => {
+  const gone = { id: 0x10n, ttl: -1n, keys: [] };
+
+  it('passes no keys, revoked leases, allowed keys, and a keyless lease whose grant reply was lost', () => {
+    expect(checkLeftovers([], () => false, [gone])).toEqual([]);
+    expect(checkLeftovers(['p/q/item1'], (k) => k.startsWith('p/q/'), [gone, { id: 0x11n, ttl: 9n, keys: [], grantReplyLost: true }])).toEqual([]);
+  });
+
+  it('finds a key left behind and a lease still alive', () => {
+    expect(kinds(checkLeftovers(['p/lock/694d'], () => false, []))).toEqual(['leftover-key']);
+    const found = checkLeftovers([], () => false, [{ id: 0x694dn, ttl: 7n, keys: ['p/lock/694d'] }]);
+    expect(kinds(found)).toEqual(['leftover-lease']);
+    expect(found[0]!.detail).toContain('694d');
+  });
+
+  it('finds a lost-grant lease that carries keys', () => {
+    expect(kinds(checkLeftovers([], () => false, [{ id: 0x12n, ttl: 5n, keys: ['k'], grantReplyLost: true }]))).toEqual(['orphan-lease-with-keys']);
   });
 });
 
