@@ -148,6 +148,7 @@ export class Dispatcher {
           backoff.reset();
           if (outcome === 'empty') await this.awaitChange(scan.revision, controller.signal);
         } catch (error) {
+          this.invalidate(); // what was scanned before a failure is not trusted: scan again
           if (controller.signal.aborted) break;
           if (!isTransient(error)) {
             this.failAll(error);
@@ -211,8 +212,11 @@ export class Dispatcher {
     let served = false;
     let contended = false;
     while (candidates.length > 0 && this.waiters.length > 0) {
-      const candidate = candidates.shift()!;
+      // Shifted only once its claim was decided: a failure before that (e.g. the session's grant
+      // lost its reply) must not drop the head item from the cached scan (FIFO would break).
+      const candidate = candidates[0]!;
       const item = await placeMarker(this.store, candidate, await this.store.core.session());
+      candidates.shift();
       if (!item) {
         contended = true;
         continue;
