@@ -7,11 +7,7 @@ import { expect, it } from 'vitest';
 import { AbortError, ClosedError, EtcdError, LockLostError, type Leader } from '../../src/index.js';
 import type { ConclaveClient } from '../../src/client.js';
 import { gatewayPost } from '../harness/index.js';
-import { lostReplyTransport, type LossyTransport } from '../harness/lost-reply.js';
-import { createGrpcTransport } from '../../adapters/grpc/index.js';
-import { createGrpcProxyTransport } from '../../adapters/grpc-proxy/index.js';
-import { createHttpTransport } from '../../adapters/http/index.js';
-import type { Transport } from '../../src/transport.js';
+import { openLossy as openLossyClient, prefixRead } from './lossy-client.js';
 import { keysWhen, leaseOf, roundTrips, track } from './lock-helpers.js';
 import { describeContract } from './transports.js';
 
@@ -45,19 +41,7 @@ function record(source: import('rxjs').Observable<Leader | undefined>) {
 
 describeContract('election', ({ transport, prefix, client, raw, open, cluster }) => {
   let n = 0;
-  /** A client whose replies can be lost on purpose (test/harness/lost-reply.ts), over this file's transport. */
-  const openLossy = async (): Promise<{ c: ConclaveClient; lossy: LossyTransport }> => {
-    const endpoints = await transport.endpointsFor(cluster());
-    const inner: Transport =
-      transport.name === 'grpc'
-        ? createGrpcTransport({ endpoints })
-        : transport.name === 'grpc-proxy'
-          ? createGrpcProxyTransport({ endpoints })
-          : createHttpTransport({ endpoints });
-    const lossy = lostReplyTransport(inner);
-    const c = (await open({ transport: lossy, namespace: prefix })) as ConclaveClient;
-    return { c, lossy };
-  };
+  const openLossy = () => openLossyClient(transport, cluster(), open, { namespace: prefix });
   /** Matches the guarded delete of `storedKey` (a resign). */
   const deleteOf = (storedKey: string) => (request: unknown) => {
     const ops = (request as { success?: Array<{ deleteRange?: { key: Uint8Array } }> }).success ?? [];
@@ -242,6 +226,36 @@ describeContract('election', ({ transport, prefix, client, raw, open, cluster })
     expect(second.revision).toBeGreaterThan(first.revision);
     await second.resign();
     expect(await (await raw()).getPrefix(`${prefix}${name}/`)).toHaveLength(0);
+  });
+
+  it('leader$ retries a read that fails with a retryable ConnectionError (with backoff), then follows the leader', async () => {
+    const { c, lossy } = await openLossy();
+    const name = unique('retry-read');
+    const term = await c.election(name).campaign('up');
+    lossy.arm({ method: 'range', when: prefixRead(`${prefix}${name}/`), outcome: 'not-sent', times: 3 });
+    const e = c.election(name);
+    let failed: unknown;
+    const sub = e.leader$.subscribe({ error: (error: unknown) => (failed = error) });
+    const obs = record(e.leader$);
+    await obs.until(['up']);
+    expect(lossy.fired).toBe(3);
+    await term.proclaim('still');
+    await obs.until(['still']);
+    expect(failed).toBeUndefined();
+    sub.unsubscribe();
+    obs.stop();
+    await term.resign();
+  });
+
+  it('leader$ still errors when its read fails with an error that is not retryable', async () => {
+    const { c, lossy } = await openLossy();
+    const name = unique('fatal-read');
+    const range = lossy.range.bind(lossy);
+    lossy.range = (request, options) =>
+      prefixRead(`${prefix}${name}/`)(request) ? Promise.reject(new EtcdError('etcdserver: refused (test fault)', 9)) : range(request, options);
+    const error = await firstValueFrom(c.election(name).leader$.pipe(timeout(10_000))).catch((e: unknown) => e);
+    lossy.range = range;
+    expect(error).toBeInstanceOf(EtcdError);
   });
 
   it('client.close() ends a leadership like a resign (lost$ completes without emitting) and leader$ completes', async () => {
