@@ -9,7 +9,7 @@
  * @module
  * @internal
  */
-import { Backoff, sleep } from '../backoff.js';
+import { Backoff } from '../backoff.js';
 import { ClosedError, ConclaveError } from '../errors.js';
 import type { ResponseHeader, Transport } from '../transport.js';
 
@@ -63,7 +63,21 @@ export class LeaseRevoker {
         firstDone();
         if (signal.aborted || !(error instanceof ConclaveError && error.retryable)) return;
       }
-      await sleep(backoff.next(), signal).catch(() => undefined);
+      await pause(backoff.next(), signal);
     }
   }
+}
+
+/** Waits `ms` (or until `signal` aborts) without keeping the process alive for it. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    timer.unref?.();
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

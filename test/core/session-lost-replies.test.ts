@@ -10,6 +10,8 @@ import { connect, ConnectionError, type Conclave } from '../../src/index.js';
 import type { ConclaveClient } from '../../src/client.js';
 import type { SessionImpl } from '../../src/core/session.js';
 import { createGrpcTransport } from '../../adapters/grpc/index.js';
+import { createGrpcProxyTransport } from '../../adapters/grpc-proxy/index.js';
+import { createHttpTransport } from '../../adapters/http/index.js';
 import type { LeaseGrantRequest, Transport } from '../../src/transport.js';
 import { gatewayPost, pollUntil, sharedCluster } from '../harness/index.js';
 import { lostReplyTransport, type LossyTransport } from '../harness/lost-reply.js';
@@ -17,8 +19,17 @@ import { lostReplyTransport, type LossyTransport } from '../harness/lost-reply.j
 const opened: Conclave[] = [];
 afterAll(() => Promise.all(opened.map((c) => c.close())));
 
-async function openLossy(wrap: (t: Transport) => Transport = (t) => t): Promise<{ c: ConclaveClient; lossy: LossyTransport }> {
-  const lossy = lostReplyTransport(createGrpcTransport({ endpoints: sharedCluster().endpoints }));
+type Via = 'grpc' | 'grpc-proxy' | 'http';
+
+function innerTransport(via: Via): Transport {
+  const cluster = sharedCluster();
+  if (via === 'grpc-proxy') return createGrpcProxyTransport({ endpoints: cluster.grpcProxyEndpoints! });
+  if (via === 'http') return createHttpTransport({ endpoints: cluster.clientUrls });
+  return createGrpcTransport({ endpoints: cluster.endpoints });
+}
+
+async function openLossy(wrap: (t: Transport) => Transport = (t) => t, via: Via = 'grpc'): Promise<{ c: ConclaveClient; lossy: LossyTransport }> {
+  const lossy = lostReplyTransport(innerTransport(via));
   const c = (await connect({ transport: wrap(lossy) })) as ConclaveClient;
   opened.push(c);
   return { c, lossy };
@@ -33,9 +44,9 @@ const leaseGone = (lease: bigint, timeoutMs = 10_000) =>
   pollUntil(async () => ((await ttlOf(lease)) === -1 ? true : undefined), { timeoutMs, description: `lease ${lease.toString(16)} gone` });
 const grantedIds = (lossy: LossyTransport) => lossy.lost.filter((l) => l.method === 'leaseGrant').map((l) => (l.request as LeaseGrantRequest).id!);
 
-for (const outcome of ['applied', 'not-sent'] as const) {
-  it(`lease grant, reply lost (${outcome}): the session opens on the lease of that id (found and reused, or granted again), nothing else is left`, async () => {
-    const { c, lossy } = await openLossy();
+for (const [outcome, via] of [['applied', 'grpc'], ['not-sent', 'grpc'], ['applied', 'grpc-proxy'], ['applied', 'http']] as const) {
+  it(`lease grant, reply lost (${outcome}, ${via}): the session opens on the lease of that id (found and reused, or granted again), nothing else is left`, async () => {
+    const { c, lossy } = await openLossy(undefined, via);
     lossy.arm({ method: 'leaseGrant', outcome });
     const s = await c.core.createSession(30);
     expect(lossy.fired).toBe(1);
@@ -48,7 +59,9 @@ for (const outcome of ['applied', 'not-sent'] as const) {
     await s.close();
     expect(await ttlOf(s.lease)).toBe(-1);
   });
+}
 
+for (const outcome of ['applied', 'not-sent'] as const) {
   it(`lease grant, every reply lost (${outcome}): the session fails with ConnectionError and the lease is revoked`, async () => {
     const { c, lossy } = await openLossy();
     lossy.arm({ method: 'leaseGrant', outcome, times: 3 });
