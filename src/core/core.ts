@@ -14,8 +14,10 @@ import type { CallOptions, ResponseHeader, Transport } from '../transport.js';
 import type { CoreStats } from '../types.js';
 import { ConnectionStatusMachine } from './connection-status.js';
 import { LeaseHub } from './lease-hub.js';
+import { LeaseRevoker } from './lease-revoker.js';
 import { observeTransport } from './observed-transport.js';
 import { SessionMarkers } from './session-markers.js';
+import { grantLease, putMarker, type SessionOpenDeps } from './session-open.js';
 import { SessionImpl } from './session.js';
 import { WatchHub, type WatchHubOptions } from './watch-hub.js';
 
@@ -48,6 +50,8 @@ export class Core {
   readonly telemetry: Telemetry | undefined;
   readonly watchHub: WatchHub;
   readonly leaseHub: LeaseHub;
+  /** Revokes leases closed, lost, or of unknown grant outcome (retried until etcd answers). */
+  readonly revoker: LeaseRevoker;
   private readonly markers: SessionMarkers;
   readonly root: Namespace;
   readonly sessionTtlSeconds: number;
@@ -83,6 +87,7 @@ export class Core {
     const observe = (h: ResponseHeader): void => this.observe(h);
     this.watchHub = new WatchHub(this.transport, () => this.revision, observe, options.watch);
     this.leaseHub = new LeaseHub(this.transport, observe);
+    this.revoker = new LeaseRevoker(this.transport, observe);
     this.markers = new SessionMarkers(this.watchHub, this.root, randomId());
   }
 
@@ -117,16 +122,15 @@ export class Core {
     return { ...this.watchHub.stats(), ...this.leaseHub.stats() };
   }
 
-  /** Grants a lease, keeps it alive on the shared stream, and watches its marker key. */
+  /** Grants a lease, keeps it alive on the shared stream, and watches its marker key (see `session-open.ts`). */
   async createSession(ttlSeconds: number, options: CallOptions = {}): Promise<SessionImpl> {
     this.checkOpen();
-    const grantedAt = performance.now();
-    const grant = await this.transport.leaseGrant({ ttl: BigInt(ttlSeconds) }, options);
-    this.observe(grant.header);
+    const deps: SessionOpenDeps = { transport: this.transport, revoker: this.revoker, observe: (h) => this.observe(h) };
+    const grant = await grantLease(deps, ttlSeconds, options);
     const session = new SessionImpl(
       grant.id,
-      Number(grant.ttl),
-      (id) => this.transport.leaseRevoke(id),
+      grant.ttlSeconds,
+      (id) => this.revoker.revoke(id),
       (s) => this.sessionEnded(s),
     );
     session.lost$.subscribe(() =>
@@ -137,11 +141,10 @@ export class Core {
       throw new ClosedError();
     }
     this.sessions.add(session);
-    const kept = this.leaseHub.keep(grant.id, Number(grant.ttl), grantedAt, (reason) => session.markLost(reason));
+    const kept = this.leaseHub.keep(grant.id, grant.ttlSeconds, grant.grantedAt, (reason) => session.markLost(reason));
     try {
       const key = this.markers.keyOf(session.leaseHex);
-      const put = await this.transport.put({ key, value: toBytes(JSON.stringify({ ttl: session.ttlSeconds })), lease: grant.id }, options);
-      this.observe(put.header);
+      const put = await putMarker(deps, key, toBytes(JSON.stringify({ ttl: session.ttlSeconds })), grant.id, options);
       const unwatch = this.markers.watch(key, put.header.revision, () => session.markLost('lease revoked (session marker deleted)'));
       session.attach(kept, unwatch);
     } catch (error) {
@@ -185,6 +188,7 @@ export class Core {
       this.sessionLostSubject.complete();
       await this.defaultSessionPending?.catch(() => undefined);
       await Promise.all([...this.sessions].map((s) => s.close()));
+      this.revoker.close();
       this.watchHub.close();
       this.leaseHub.close();
       await this.transport.close();

@@ -3,13 +3,22 @@
  * stream, each refreshed at a third of its TTL (etcd grpc-proxy's lease
  * proxy, inside the client). Time is measured on the monotonic clock.
  *
+ * ## Deadline
+ * etcd expires a lease at the earliest TTL after the keep-alive (or grant)
+ * that last reached it, so a lease is alive at least until *send time + TTL*.
+ * The client counts it lost a margin before that — {@link leaseMarginMs}:
+ * max(500 ms, 10 % of the TTL), and max(1 s, 20 %) over grpc-proxy, whose
+ * keep-alive answers come from its own keep-alive loop and can belong to a
+ * send made before ours — to cover timer lateness and event-loop lag.
+ *
  * ## Per-lease state machine
  * | state | event | next state / action |
  * |-------|-------|---------------------|
  * | alive | refresh due (TTL/3 after the last acknowledged send), none unanswered | alive: send a keep-alive on the stream |
- * | alive | answer with TTL > 0 | alive: deadline = time of the send + TTL |
+ * | alive | answer (on the current stream) to an unanswered send, TTL > 0 | alive: deadline = time of the send + TTL − margin |
+ * | alive | answer with no send waiting for it, or on an older stream, TTL > 0 | alive: ignored (it proves nothing about the deadline) |
  * | alive | answer with TTL <= 0 (expired or revoked) | lost: `onLost` |
- * | alive | deadline passes with no answer | lost: `onLost` |
+ * | alive | deadline passes with no answer | lost: `onLost` (the session then revokes the lease, see `session.ts`) |
  * | alive | `release()` | gone (no `onLost`) |
  *
  * ## Stream
@@ -27,10 +36,26 @@ import { MAX_TIMER_MS } from '../validate.js';
 /** Sends due within this window are grouped into one timer tick. */
 const TICK_GRANULARITY_MS = 50;
 
+/**
+ * How long before the earliest possible server-side expiry a lease of `ttlMs`
+ * is counted lost: max(500 ms, 10 % of the TTL); over grpc-proxy max(1 s, 20 %).
+ * Never more than half the TTL.
+ *
+ * @example
+ * ```ts
+ * leaseMarginMs(10_000, false); // 1000
+ * leaseMarginMs(3_000, true);   // 1000
+ * ```
+ */
+export function leaseMarginMs(ttlMs: number, proxied: boolean): number {
+  const margin = proxied ? Math.max(1000, ttlMs * 0.2) : Math.max(500, ttlMs * 0.1);
+  return Math.min(margin, ttlMs / 2);
+}
+
 interface LeaseEntry {
   readonly id: bigint;
   readonly ttlMs: number;
-  /** Monotonic time after which the lease is presumed gone. */
+  /** Monotonic time after which the lease is counted lost (the earliest server expiry − margin). */
   deadline: number;
   /** Monotonic time of the next keep-alive. */
   nextDue: number;
@@ -57,20 +82,31 @@ export class LeaseHub {
   /** Keep-alive messages sent so far (for benchmarks and tests). */
   messagesSent = 0;
   streamsOpened = 0;
+  /** Whether keep-alive answers come through grpc-proxy (a larger margin, see {@link leaseMarginMs}). */
+  private readonly proxied: boolean;
 
   constructor(
     private readonly transport: Transport,
     private readonly observeHeader: (header: ResponseHeader) => void,
     private readonly now: () => number = () => performance.now(),
-  ) {}
+  ) {
+    this.proxied = transport.name === 'grpc-proxy';
+  }
+
+  /** The margin of a lease of `ttlMs` on this hub's transport. */
+  marginMs(ttlMs: number): number {
+    return leaseMarginMs(ttlMs, this.proxied);
+  }
 
   /**
    * Keeps lease `id` alive. `grantedAt` is the monotonic time the grant was
-   * sent: the lease is assumed to expire `ttlSeconds` after it.
+   * sent: the lease is assumed to expire `ttlSeconds` after it, and is counted
+   * lost a margin before.
    */
   keep(id: bigint, ttlSeconds: number, grantedAt: number, onLost: (reason: string) => void): KeptLease {
     const ttlMs = ttlSeconds * 1000;
-    const entry: LeaseEntry = { id, ttlMs, deadline: grantedAt + ttlMs, nextDue: grantedAt + ttlMs / 3, oldestUnanswered: 0, onLost };
+    const deadline = grantedAt + ttlMs - this.marginMs(ttlMs);
+    const entry: LeaseEntry = { id, ttlMs, deadline, nextDue: grantedAt + ttlMs / 3, oldestUnanswered: 0, onLost };
     this.leases.set(id, entry);
     this.ensureStream();
     this.schedule(entry.nextDue);
@@ -99,7 +135,7 @@ export class LeaseHub {
     if (this.closed || this.stream || this.reopenTimer || this.leases.size === 0) return;
     this.streamsOpened++;
     const stream = this.transport.openLeaseKeepAlive({
-      onMessage: (res) => this.answered(res),
+      onMessage: (res) => this.answered(res, this.stream === stream),
       onError: () => {
         if (this.stream !== stream) return;
         this.stream = undefined;
@@ -125,19 +161,21 @@ export class LeaseHub {
     }, this.backoff.duration);
   }
 
-  private answered(res: LeaseKeepAliveResponse): void {
+  private answered(res: LeaseKeepAliveResponse, current: boolean): void {
     this.observeHeader(res.header);
-    this.backoff = undefined;
+    if (current) this.backoff = undefined;
     const entry = this.leases.get(res.id);
     if (!entry) return;
     if (res.ttl <= 0n) {
       this.lose(entry, 'lease expired or revoked');
       return;
     }
-    const sentAt = entry.oldestUnanswered || this.now();
+    // Only an answer to a send of the current stream tells from when the TTL runs.
+    if (!current || entry.oldestUnanswered === 0) return;
+    const sentAt = entry.oldestUnanswered;
     entry.oldestUnanswered = 0;
     const ttlMs = Number(res.ttl) * 1000;
-    entry.deadline = sentAt + ttlMs;
+    entry.deadline = Math.max(entry.deadline, sentAt + ttlMs - this.marginMs(ttlMs));
     entry.nextDue = sentAt + ttlMs / 3;
     this.schedule(entry.nextDue);
   }

@@ -2,12 +2,14 @@
  * Sessions: a lease kept alive by the client's {@link LeaseHub}, plus a
  * marker key under the lease so that a revoke from anywhere is noticed at
  * once through the (shared) watch, not only at the next keep-alive.
+ * Opening one is in `session-open.ts` (no lease or marker left behind when a
+ * reply is lost).
  *
  * ## State machine
  * | state | event | next state / action |
  * |-------|-------|---------------------|
- * | alive | keep-alive answer TTL <= 0, deadline passed, or marker key deleted | lost: `signal` aborts with `SessionLostError`, `lost$` emits and completes |
- * | alive | `close()` | closed: `signal` aborts with `ClosedError`, `lost$` completes, lease revoked |
+ * | alive | keep-alive answer TTL <= 0, deadline (TTL − margin) passed, or marker key deleted | lost: `signal` aborts with `SessionLostError`, `lost$` emits and completes (once), lease revoked (retried until etcd answers: the client no longer keeps it, so its keys must not wait for the TTL) |
+ * | alive | `close()` | closed: `signal` aborts with `ClosedError`, `lost$` completes, lease revoked (first attempt awaited, then retried in the background) |
  * | lost / closed | anything | unchanged (idempotent) |
  * @module
  * @internal
@@ -32,6 +34,7 @@ export class SessionImpl implements Session {
   constructor(
     readonly lease: bigint,
     readonly ttlSeconds: number,
+    /** Revokes the lease; resolves after the first attempt, never rejects (see `lease-revoker.ts`). */
     private readonly revoke: (lease: bigint) => Promise<unknown>,
     private readonly onEnd: (session: SessionImpl) => void,
   ) {}
@@ -61,6 +64,8 @@ export class SessionImpl implements Session {
     this.lostSubject.next();
     this.lostSubject.complete();
     this.onEnd(this);
+    // Counted lost (maybe before etcd's expiry, or while etcd was down and renewed it): make it so.
+    void this.revoke(this.lease).catch(() => undefined);
   }
 
   close(): Promise<void> {
@@ -73,7 +78,7 @@ export class SessionImpl implements Session {
     this.onEnd(this);
     this.closing = this.revoke(this.lease).then(
       () => undefined,
-      () => undefined, // unreachable etcd: the lease expires by its TTL anyway
+      () => undefined, // (the revoker retries in the background)
     );
     return this.closing;
   }

@@ -12,18 +12,35 @@
  * @internal
  */
 import type { Observable } from 'rxjs';
-import { toBytes } from '../bytes.js';
+import { hex, toBytes } from '../bytes.js';
 import type { ConclaveClient } from '../client.js';
 import { localQueueFor } from '../locks/local-queue.js';
 import { firstKeys, storedKey, storedPrefix } from '../locks/lock-keys.js';
 import { isOwnKey, ownKeys, SESSION_SUFFIX, shapeOf } from '../locks/own-keys.js';
-import { enqueueSessionKey, waitForTurn } from '../locks/session-key.js';
+import { enqueueSessionKey, waitForTurn, type QueuedKey } from '../locks/session-key.js';
+import type { SessionImpl } from '../core/session.js';
 import { checkWaitOptions, WaitScope } from '../locks/wait-scope.js';
-import type { Bytes } from '../transport.js';
+import type { Bytes, Rev } from '../transport.js';
 import type { Election, Leader, Leadership, WaitOptions } from '../types.js';
 import { checkSize, checkValue } from '../validate.js';
 import { LeadershipImpl } from './leadership.js';
 import { leaderStream, toLeader } from './leader-stream.js';
+
+/**
+ * The newest fencing token a term of each session key had (per session, by stored key in hex).
+ * A leftover key of a term whose resign failed still has that token: it must not be reused.
+ */
+const issuedTokens = new WeakMap<SessionImpl, Map<string, Rev>>();
+
+function lastToken(queued: QueuedKey): Rev | undefined {
+  return issuedTokens.get(queued.session)?.get(hex(queued.key));
+}
+
+function recordToken(queued: QueuedKey): void {
+  let tokens = issuedTokens.get(queued.session);
+  if (!tokens) issuedTokens.set(queued.session, (tokens = new Map()));
+  tokens.set(hex(queued.key), queued.revision);
+}
 
 class ElectionImpl implements Election {
   readonly leader$: Observable<Leader | undefined>;
@@ -46,8 +63,13 @@ class ElectionImpl implements Election {
     try {
       const slot = await localQueueFor(this.client, `${this.name}/`).take(scope.signal);
       try {
-        const queued = await enqueueSessionKey(this.client, this.name, bytes, 'reuse');
+        // Go reuses a leftover key of the session (its value proclaimed); but a key left by an earlier
+        // term (a resign whose delete failed) carries that term's token: create it anew so tokens increase.
+        let queued = await enqueueSessionKey(this.client, this.name, bytes, 'reuse');
+        const last = lastToken(queued);
+        if (last !== undefined && queued.revision <= last) queued = await enqueueSessionKey(this.client, this.name, bytes, 'recreate');
         await waitForTurn(this.client, this.name, queued, scope);
+        recordToken(queued);
         return new LeadershipImpl({ client: this.client, session: queued.session, storedKey: queued.key, revision: queued.revision, slot });
       } catch (error) {
         slot.release();

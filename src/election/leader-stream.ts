@@ -5,9 +5,10 @@
  * @internal
  */
 import { Observable, ReplaySubject, share } from 'rxjs';
+import { Backoff } from '../backoff.js';
 import { hex } from '../bytes.js';
 import type { ConclaveClient } from '../client.js';
-import { ClosedError, CompactedError } from '../errors.js';
+import { ClosedError, CompactedError, ConclaveError } from '../errors.js';
 import { storedPrefix, userKey } from '../locks/lock-keys.js';
 import { isOwnKey, SESSION_SUFFIX, shapeOf } from '../locks/own-keys.js';
 import type { WireKeyValue } from '../transport.js';
@@ -26,7 +27,10 @@ export function toLeader(client: ConclaveClient, kv: WireKeyValue): Leader {
  * each time its key is put again (Go's `Proclaim`, even with the same value),
  * and `undefined` while there is no candidate. Subscribers share one range and
  * one watch (and late subscribers get the current leader at once); after a
- * compaction of the watched history it re-reads and continues.
+ * compaction of the watched history it re-reads and continues. A read that
+ * fails with a retryable error (etcd unreachable) is retried with backoff
+ * (50 ms .. 2 s) for as long as someone subscribes; other errors end the
+ * Observable with that error.
  *
  * @example
  * ```ts
@@ -48,6 +52,8 @@ export function leaderStream(client: ConclaveClient, name: string): Observable<L
     let emitted = false;
     let stopped = false;
     let unwatch: (() => void) | undefined;
+    const backoff = new Backoff(50, 2000);
+    let retryTimer: ReturnType<typeof setTimeout> | undefined;
 
     const publish = (): void => {
       let best: WireKeyValue | undefined;
@@ -60,10 +66,13 @@ export function leaderStream(client: ConclaveClient, name: string): Observable<L
     };
 
     const start = (): void => {
+      retryTimer = undefined;
+      if (stopped) return;
       core.transport.range({ ...prefix, sortOrder: 'ascend', sortTarget: 'create' }).then(
         (res) => {
           if (stopped) return;
           core.observe(res.header);
+          backoff.reset();
           candidates.clear();
           for (const kv of res.kvs) if (isOwnKey(shape, kv.key)) candidates.set(hex(kv.key), kv);
           publish();
@@ -97,6 +106,7 @@ export function leaderStream(client: ConclaveClient, name: string): Observable<L
         (error: unknown) => {
           if (stopped) return;
           if (core.closed) subscriber.complete(); // closed while reading: end like the watch does
+          else if (error instanceof ConclaveError && error.retryable) retryTimer = setTimeout(start, backoff.next());
           else subscriber.error(error);
         },
       );
@@ -105,6 +115,7 @@ export function leaderStream(client: ConclaveClient, name: string): Observable<L
     start();
     return () => {
       stopped = true;
+      if (retryTimer) clearTimeout(retryTimer);
       const u = unwatch;
       unwatch = undefined;
       u?.();

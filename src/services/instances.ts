@@ -4,12 +4,15 @@
  * shared with every other subscriber of the client). The events of one
  * revision are applied together and the set is emitted once per revision
  * (an unchanged set is not emitted again). Should the watch's history be compacted under it, the
- * set is read again and the watch restarted.
+ * set is read again and the watch restarted. A read that fails with a retryable error (etcd
+ * unreachable) is retried with backoff (50 ms .. 2 s) while subscribed; other errors end the
+ * Observable with that error.
  * @module
  * @internal
  */
 import { Observable, type Subscription } from 'rxjs';
-import { CompactedError } from '../errors.js';
+import { Backoff } from '../backoff.js';
+import { CompactedError, ConclaveError } from '../errors.js';
 import type { ServiceInstance } from '../types.js';
 import type { Store } from '../recipes/store.js';
 import { decodeInstance } from './layout.js';
@@ -28,6 +31,8 @@ export function instancesOf(store: Store, prefix: string): Observable<ServiceIns
     let last: string | undefined;
     /** Revision of the events applied but not emitted yet. */
     let pending: bigint | undefined;
+    const backoff = new Backoff(50, 2000);
+    let retryTimer: ReturnType<typeof setTimeout> | undefined;
 
     const emit = (): void => {
       scheduled = false;
@@ -40,9 +45,21 @@ export function instancesOf(store: Store, prefix: string): Observable<ServiceIns
       subscriber.next(list);
     };
 
+    /** Reads the set (again), retrying retryable failures with backoff; other failures end the Observable. */
+    const resync = (): void => {
+      retryTimer = undefined;
+      if (stopped) return;
+      sync().catch((error: unknown) => {
+        if (stopped) return;
+        if (error instanceof ConclaveError && error.retryable) retryTimer = setTimeout(resync, backoff.next());
+        else subscriber.error(error);
+      });
+    };
+
     const sync = async (): Promise<void> => {
       const res = await store.range(store.prefix(prefix));
       if (stopped) return;
+      backoff.reset();
       current.clear();
       for (const kv of res.kvs) {
         const instance = decodeInstance(kv.value);
@@ -66,16 +83,17 @@ export function instancesOf(store: Store, prefix: string): Observable<ServiceIns
         },
         error: (error: unknown) => {
           inner = undefined;
-          if (error instanceof CompactedError && !stopped) sync().catch((e: unknown) => subscriber.error(e));
+          if (error instanceof CompactedError && !stopped) resync();
           else subscriber.error(error);
         },
         complete: () => subscriber.complete(),
       });
     };
 
-    sync().catch((e: unknown) => subscriber.error(e));
+    resync();
     return () => {
       stopped = true;
+      if (retryTimer) clearTimeout(retryTimer);
       inner?.unsubscribe();
     };
   });

@@ -4,13 +4,15 @@
  */
 import { firstValueFrom, filter, timeout } from 'rxjs';
 import { expect, it } from 'vitest';
-import { AbortError, ClosedError, LockLostError, type Leader } from '../../src/index.js';
+import { AbortError, ClosedError, EtcdError, LockLostError, type Leader } from '../../src/index.js';
 import type { ConclaveClient } from '../../src/client.js';
 import { gatewayPost } from '../harness/index.js';
+import { openLossy as openLossyClient, prefixRead } from './lossy-client.js';
 import { keysWhen, leaseOf, roundTrips, track } from './lock-helpers.js';
 import { describeContract } from './transports.js';
 
 const dec = new TextDecoder();
+
 const show = (l: Leader | undefined) => (l ? dec.decode(l.value) : '-');
 
 /** Collects leader$ values as strings (value of the leader, '-' for none). */
@@ -37,8 +39,14 @@ function record(source: import('rxjs').Observable<Leader | undefined>) {
   return { seen, until, values: () => seen.map(show), stop: () => sub.unsubscribe() };
 }
 
-describeContract('election', ({ prefix, client, raw, open, cluster }) => {
+describeContract('election', ({ transport, prefix, client, raw, open, cluster }) => {
   let n = 0;
+  const openLossy = () => openLossyClient(transport, cluster(), open, { namespace: prefix });
+  /** Matches the guarded delete of `storedKey` (a resign). */
+  const deleteOf = (storedKey: string) => (request: unknown) => {
+    const ops = (request as { success?: Array<{ deleteRange?: { key: Uint8Array } }> }).success ?? [];
+    return ops.some((op) => op.deleteRange && dec.decode(op.deleteRange.key) === storedKey);
+  };
   const unique = (label: string) => `${label}-${++n}`;
 
   it('campaign puts `${name}/${leaseHex}` = value; leader() and the term revision match', async () => {
@@ -177,6 +185,77 @@ describeContract('election', ({ prefix, client, raw, open, cluster }) => {
     expect(term.revision).toBe(revision);
     expect(show(await c.election(name).leader())).toBe('new');
     await term.resign();
+  });
+
+  for (const outcome of ['applied', 'not-sent'] as const) {
+    it(`terms' fencing tokens strictly increase after a resign whose delete reply was lost (${outcome})`, async () => {
+      const { c, lossy } = await openLossy();
+      const r = await raw();
+      const name = unique(`token-${outcome}`);
+      const first = await c.election(name).campaign('one');
+      lossy.arm({ method: 'txn', when: deleteOf(`${prefix}${first.key}`), outcome });
+      await first.resign();
+      expect(lossy.fired).toBe(1);
+      const second = await c.election(name).campaign('two');
+      expect(second.revision).toBeGreaterThan(first.revision);
+      expect(show(await c.election(name).leader())).toBe('two');
+      lossy.arm({ method: 'txn', when: deleteOf(`${prefix}${second.key}`), outcome, times: 2 });
+      await second.resign();
+      const third = await c.election(name).campaign('three');
+      expect(third.revision).toBeGreaterThan(second.revision);
+      await third.resign();
+      expect(await r.getPrefix(`${prefix}${name}/`)).toHaveLength(0);
+    });
+  }
+
+  it('terms\' fencing tokens strictly increase after a resign whose delete failed for good (not sent, not retryable)', async () => {
+    const { c, lossy } = await openLossy();
+    const name = unique('token-failed');
+    const first = await c.election(name).campaign('one');
+    // etcd refuses the resign's delete with an answer (not retryable): the key stays behind.
+    const txn = lossy.txn.bind(lossy);
+    lossy.txn = (request, options) =>
+      deleteOf(`${prefix}${first.key}`)(request) ? Promise.reject(new EtcdError('etcdserver: refused (test fault)', 9)) : txn(request, options);
+    const resigned = await first.resign().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    lossy.txn = txn;
+    expect(resigned).toBeInstanceOf(EtcdError);
+    const second = await c.election(name).campaign('two');
+    expect(second.revision).toBeGreaterThan(first.revision);
+    await second.resign();
+    expect(await (await raw()).getPrefix(`${prefix}${name}/`)).toHaveLength(0);
+  });
+
+  it('leader$ retries a read that fails with a retryable ConnectionError (with backoff), then follows the leader', async () => {
+    const { c, lossy } = await openLossy();
+    const name = unique('retry-read');
+    const term = await c.election(name).campaign('up');
+    lossy.arm({ method: 'range', when: prefixRead(`${prefix}${name}/`), outcome: 'not-sent', times: 3 });
+    const e = c.election(name);
+    let failed: unknown;
+    const sub = e.leader$.subscribe({ error: (error: unknown) => (failed = error) });
+    const obs = record(e.leader$);
+    await obs.until(['up']);
+    expect(lossy.fired).toBe(3);
+    await term.proclaim('still');
+    await obs.until(['still']);
+    expect(failed).toBeUndefined();
+    sub.unsubscribe();
+    obs.stop();
+    await term.resign();
+  });
+
+  it('leader$ still errors when its read fails with an error that is not retryable', async () => {
+    const { c, lossy } = await openLossy();
+    const name = unique('fatal-read');
+    const range = lossy.range.bind(lossy);
+    lossy.range = (request, options) =>
+      prefixRead(`${prefix}${name}/`)(request) ? Promise.reject(new EtcdError('etcdserver: refused (test fault)', 9)) : range(request, options);
+    const error = await firstValueFrom(c.election(name).leader$.pipe(timeout(10_000))).catch((e: unknown) => e);
+    lossy.range = range;
+    expect(error).toBeInstanceOf(EtcdError);
   });
 
   it('client.close() ends a leadership like a resign (lost$ completes without emitting) and leader$ completes', async () => {

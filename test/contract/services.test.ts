@@ -5,10 +5,11 @@
  */
 import { firstValueFrom, timeout } from 'rxjs';
 import { expect, it } from 'vitest';
-import { connect, createGrpcProxyTransport, InvalidArgumentError, type Conclave, type ServiceInstance } from '../../src/index.js';
+import { connect, createGrpcProxyTransport, EtcdError, InvalidArgumentError, type Conclave, type ServiceInstance } from '../../src/index.js';
 import { startRelay, type Relay } from '../harness/index.js';
 import { countBecomes, revokeLease, sharedLease, within } from './primitives-util.js';
 import { describeContract } from './transports.js';
+import { openLossy, prefixRead } from './lossy-client.js';
 
 /** Records every emission of `instances$` as a list of ids; `until(ids)` waits for the next emission equal to `ids`. */
 function watchIds(source: Conclave, name: string) {
@@ -162,5 +163,32 @@ describeContract('services', ({ client, open, prefix, cluster, transport }) => {
       await cut?.close();
       await relay?.close();
     }
+  });
+
+  it('instances$ retries a read that fails with a retryable ConnectionError (with backoff), then follows every change', async () => {
+    const { c, lossy } = await openLossy(transport, cluster(), open, { namespace: prefix });
+    const other = await openNs();
+    await other.services('retry').register({ id: 'r1', address: 'r:1' });
+    lossy.arm({ method: 'range', when: prefixRead(`${prefix}__services/retry/`), outcome: 'not-sent', times: 3 });
+    let failed: unknown;
+    const sub = c.services('retry').instances$.subscribe({ error: (e: unknown) => (failed = e) });
+    const watcher = watchIds(c, 'retry');
+    await watcher.until(['r1'], 'the set after the failed reads');
+    expect(lossy.fired).toBe(3);
+    await other.services('retry').register({ id: 'r2', address: 'r:2' });
+    await watcher.until(['r1', 'r2'], 'the change after it');
+    expect(failed).toBeUndefined();
+    sub.unsubscribe();
+    watcher.stop();
+  });
+
+  it('instances$ still errors when its read fails with an error that is not retryable', async () => {
+    const { c, lossy } = await openLossy(transport, cluster(), open, { namespace: prefix });
+    const range = lossy.range.bind(lossy);
+    lossy.range = (request, options) =>
+      prefixRead(`${prefix}__services/fatal/`)(request) ? Promise.reject(new EtcdError('etcdserver: refused (test fault)', 9)) : range(request, options);
+    const error = await firstValueFrom(c.services('fatal').instances$.pipe(timeout(10_000))).catch((e: unknown) => e);
+    lossy.range = range;
+    expect(error).toBeInstanceOf(EtcdError);
   });
 });
