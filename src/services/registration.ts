@@ -9,7 +9,7 @@
  * | restoring | a fresh shared session is granted and the key is free (absent, or still on our old lease) | active: key written on the new lease |
  * | restoring | etcd unreachable | restoring: retry with backoff (100 ms .. 2 s) until it answers |
  * | active / restoring | another registration of the same id took the key (another client, or a later `register()` in this one) | displaced: `lost$` emits and completes; the key is left to the newcomer |
- * | any | `deregister()` | deregistered: key deleted (only if still ours), `lost$` completes without emitting |
+ * | any | `deregister()` | deregistered: key deleted (only if still ours; an unknown outcome is re-sent, and a failed `deregister()` can be called again), `lost$` completes without emitting |
  * | any | client closed | closed: the lease is revoked with the session, `lost$` completes without emitting |
  *
  * So `lost$` emits only when the registration cannot be restored because
@@ -20,11 +20,15 @@
 import { AsyncSubject, type Observable } from 'rxjs';
 import type { SessionImpl } from '../core/session.js';
 import type { Registration, WatchEvent } from '../types.js';
+import { ConclaveError } from '../errors.js';
 import { Backoff, linkSignals, sleep } from '../recipes/abort.js';
 import { Inbox } from '../recipes/inbox.js';
 import { op, type Store } from '../recipes/store.js';
 
 type State = 'active' | 'displaced' | 'deregistered' | 'closed';
+
+/** Sends of the guarded delete per `deregister()` call before it rejects (each safe to repeat). */
+const DELETE_ATTEMPTS = 4;
 
 export class RegistrationImpl implements Registration {
   private readonly lostSubject = new AsyncSubject<void>();
@@ -32,6 +36,7 @@ export class RegistrationImpl implements Registration {
   private state: State = 'active';
   private revision = 0n;
   private deregistering: Promise<void> | undefined;
+  private pendingDelete: { key: Uint8Array; lease: bigint } | undefined;
   readonly lost$: Observable<void> = this.lostSubject.asObservable();
 
   constructor(
@@ -56,20 +61,41 @@ export class RegistrationImpl implements Registration {
     this.end('displaced');
   }
 
+  /**
+   * Ends the registration and deletes its key if it is still ours (a delete guarded on our lease,
+   * safe to send again). A delete whose outcome is unknown is re-sent a few times; if it still
+   * fails, the call rejects and a later `deregister()` sends it again.
+   */
   deregister(): Promise<void> {
-    this.deregistering ??= (async () => {
-      if (this.state !== 'active') return;
-      const lease = this.session.lease;
+    if (this.state === 'active') {
+      this.pendingDelete = { key: this.store.key(this.key), lease: this.session.lease };
       this.end('deregistered');
-      if (this.store.core.closed) return;
-      const key = this.store.key(this.key);
-      await this.store.txn({
-        compare: [{ target: 'lease', result: 'equal', key, value: lease }],
-        success: [op.del({ key })],
-        failure: [],
-      });
-    })();
+    }
+    const pending = this.pendingDelete;
+    if (!pending || this.store.core.closed) return Promise.resolve();
+    this.deregistering ??= this.deleteIfOurs(pending).then(
+      () => {
+        this.pendingDelete = undefined;
+      },
+      (error: unknown) => {
+        this.deregistering = undefined;
+        throw error;
+      },
+    );
     return this.deregistering;
+  }
+
+  private async deleteIfOurs({ key, lease }: { key: Uint8Array; lease: bigint }): Promise<void> {
+    const backoff = new Backoff();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.store.txn({ compare: [{ target: 'lease', result: 'equal', key, value: lease }], success: [op.del({ key })], failure: [] });
+        return;
+      } catch (error) {
+        if (attempt >= DELETE_ATTEMPTS || !(error instanceof ConclaveError && error.retryable) || this.store.core.closed) throw error;
+        await sleep(backoff.next());
+      }
+    }
   }
 
   [Symbol.asyncDispose](): Promise<void> {
