@@ -443,7 +443,7 @@ export interface Election {
 export interface Barrier {
   hold(): Promise<void>;
   release(): Promise<void>;
-  wait(opts?: { signal?: AbortSignal }): Promise<void>;
+  wait(opts?: WaitOptions): Promise<void>;
 }
 
 /**
@@ -459,9 +459,9 @@ export interface Barrier {
  */
 export interface DoubleBarrier {
   /** Returns when `count` participants have entered. */
-  enter(opts?: { signal?: AbortSignal }): Promise<void>;
+  enter(opts?: WaitOptions): Promise<void>;
   /** Returns when every participant has left. */
-  leave(opts?: { signal?: AbortSignal }): Promise<void>;
+  leave(opts?: WaitOptions): Promise<void>;
 }
 
 /**

@@ -5,14 +5,15 @@
  *
  * Unlike the Go recipe of etcd 3.4 (whose `Wait` reads `name` as a prefix and so
  * blocks on an unrelated `name0` or `name/x`), `wait()` reads and watches the
- * exact key only.
+ * exact key only. When the history it watches was compacted (an outage), it
+ * reads the key again: gone, or created anew since, means it was released.
  * @module
  * @internal
  */
 import type { ConclaveClient } from '../client.js';
-import { throwIfAborted } from '../errors.js';
-import type { Barrier } from '../types.js';
-import { checkSignal } from '../validate.js';
+import { abortErrorOf, CompactedError } from '../errors.js';
+import { checkWaitOptions, WaitScope } from '../locks/wait-scope.js';
+import type { Barrier, WaitOptions } from '../types.js';
 import { Inbox } from '../recipes/inbox.js';
 import { op, Store } from '../recipes/store.js';
 
@@ -58,17 +59,39 @@ class BarrierImpl implements Barrier {
   }
 
   /** Returns at once if the key is absent, else when it is deleted. */
-  async wait(opts: { signal?: AbortSignal } = {}): Promise<void> {
-    checkSignal(opts.signal);
-    throwIfAborted(opts.signal);
-    const res = await this.store.range({ key: this.store.key(this.name), countOnly: true }, opts.signal);
-    if (res.count === 0n) return;
-    const inbox = new Inbox(this.client.watch(this.name, { fromRevision: res.header.revision + 1n }));
+  async wait(opts?: WaitOptions): Promise<void> {
+    checkWaitOptions(opts);
+    const scope = new WaitScope(opts);
+    try {
+      if (scope.signal.aborted) throw abortErrorOf(scope.signal);
+      const key = this.store.key(this.name);
+      let res = await this.store.range({ key, keysOnly: true }, scope.signal);
+      const held = res.kvs[0];
+      if (!held) return;
+      for (;;) {
+        if (await this.deleted(res.header.revision + 1n, scope.signal)) return;
+        // The history was compacted: released meanwhile if the key is gone or was created anew.
+        res = await this.store.range({ key, keysOnly: true }, scope.signal);
+        if (res.kvs[0]?.createRevision !== held.createRevision) return;
+      }
+    } catch (error) {
+      throw scope.signal.aborted ? abortErrorOf(scope.signal) : error;
+    } finally {
+      scope.dispose();
+    }
+  }
+
+  /** Resolves true when the key is deleted at `fromRevision` or later, false when that history was compacted. */
+  private async deleted(fromRevision: bigint, signal: AbortSignal): Promise<boolean> {
+    const inbox = new Inbox(this.client.watch(this.name, { fromRevision }));
     try {
       for (;;) {
-        const event = await inbox.next(opts.signal);
-        if (event.type === 'delete') return;
+        const event = await inbox.next(signal);
+        if (event.type === 'delete') return true;
       }
+    } catch (error) {
+      if (error instanceof CompactedError) return false;
+      throw error;
     } finally {
       inbox.close();
     }

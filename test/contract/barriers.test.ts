@@ -85,8 +85,11 @@ describeContract('barriers', ({ client, open, prefix, cluster }) => {
     await within(Promise.all(entered.map((e) => e.promise)), 10_000, 'the other enters');
     expect(await c.get('db/ready')).toBeDefined();
 
+    // As in Go: the lowest participant keeps its key until every other one has deleted its own.
+    const keys = (await c.getPrefix('db/waiters/')).sort((a, b) => (a.createRevision < b.createRevision ? -1 : 1)).map((kv) => kv.key);
     const left = participants.slice(0, count - 1).map((p) => track(p.leave()));
-    await countBecomes(() => waiterKeys(c, 'db'), 1, 'one waiter key left');
+    await countBecomes(() => waiterKeys(c, 'db'), 2, 'the lowest and the last participant left');
+    expect((await c.getPrefix('db/waiters/')).map((kv) => kv.key).sort()).toEqual([keys[0]!, keys[count - 1]!].sort());
     expect(left.some((l) => l.settled())).toBe(false);
     await within(participants[count - 1]!.leave(), 10_000, 'the last leave');
     await within(Promise.all(left.map((l) => l.promise)), 10_000, 'the other leaves');

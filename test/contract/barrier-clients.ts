@@ -1,0 +1,99 @@
+/**
+ * Clients for the barrier regression tests whose transport is decorated: replies lost on
+ * purpose ({@link lostReplyTransport}) or calls held at a gate until the test lets them go.
+ */
+import { createGrpcProxyTransport, createGrpcTransport, createHttpTransport, connect, type Conclave } from '../../src/index.js';
+import type { Transport, TxnRequest } from '../../src/transport.js';
+import { lostReplyTransport, type LossyTransport } from '../harness/lost-reply.js';
+import type { ClusterUnderTest, TransportUnderTest } from './transports.js';
+
+/** The raw transport of `transport` to `cluster` (the one `connect({ transport: name })` would build). */
+export async function rawTransport(transport: TransportUnderTest, cluster: ClusterUnderTest): Promise<Transport> {
+  const endpoints = await transport.endpointsFor(cluster);
+  if (transport.name === 'grpc') return createGrpcTransport({ endpoints });
+  if (transport.name === 'grpc-proxy') return createGrpcProxyTransport({ endpoints });
+  return createHttpTransport({ endpoints });
+}
+
+/** A client over `transport` whose replies can be lost (see `lostReplyTransport`). */
+export async function lossyClient(
+  transport: TransportUnderTest,
+  cluster: ClusterUnderTest,
+  namespace: string,
+): Promise<{ client: Conclave; lossy: LossyTransport }> {
+  const lossy = lostReplyTransport(await rawTransport(transport, cluster));
+  return { client: await connect({ transport: lossy, namespace }), lossy };
+}
+
+/** The calls a gate can hold. */
+export type GatedMethod = 'txn' | 'deleteRange';
+
+/** A transport whose next call matching a gate waits for `open()` before it is sent. */
+export interface GatedTransport extends Transport {
+  /** Holds the next `method` call matching `when`; `reached` resolves when it arrives at the gate. */
+  hold(method: GatedMethod, when: (request: unknown) => boolean): { reached: Promise<void>; open: () => void };
+}
+
+export function gatedTransport(inner: Transport): GatedTransport {
+  const gates: Array<{ method: GatedMethod; when: (request: unknown) => boolean; arrived: () => void; opened: Promise<void> }> = [];
+  const pass = async (method: GatedMethod, request: unknown): Promise<void> => {
+    const i = gates.findIndex((g) => g.method === method && g.when(request));
+    if (i < 0) return;
+    const [g] = gates.splice(i, 1);
+    g!.arrived();
+    await g!.opened;
+  };
+  const gated = {
+    get name() {
+      return inner.name;
+    },
+    get capabilities() {
+      return inner.capabilities;
+    },
+    range: inner.range.bind(inner),
+    put: inner.put.bind(inner),
+    deleteRange: async (request: Parameters<Transport['deleteRange']>[0], opts?: Parameters<Transport['deleteRange']>[1]) => {
+      await pass('deleteRange', request);
+      return inner.deleteRange(request, opts);
+    },
+    txn: async (request: TxnRequest, opts?: Parameters<Transport['txn']>[1]) => {
+      await pass('txn', request);
+      return inner.txn(request, opts);
+    },
+    compact: inner.compact.bind(inner),
+    leaseGrant: inner.leaseGrant.bind(inner),
+    leaseRevoke: inner.leaseRevoke.bind(inner),
+    leaseTimeToLive: inner.leaseTimeToLive.bind(inner),
+    openLeaseKeepAlive: inner.openLeaseKeepAlive.bind(inner),
+    openWatch: inner.openWatch.bind(inner),
+    memberList: inner.memberList.bind(inner),
+    status: inner.status.bind(inner),
+    authenticate: inner.authenticate.bind(inner),
+    close: inner.close.bind(inner),
+  } as GatedTransport;
+  gated.hold = (method, when) => {
+    let arrived!: () => void;
+    let open!: () => void;
+    const reached = new Promise<void>((resolve) => (arrived = resolve));
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    gates.push({ method, when, arrived, opened });
+    return { reached, open };
+  };
+  return gated;
+}
+
+/** A txn that puts a key whose text contains `fragment` (e.g. a double barrier's `/waiters/` key). */
+export function putsKey(fragment: string): (request: unknown) => boolean {
+  return (request) =>
+    (request as TxnRequest).success.some((op) => 'put' in op && new TextDecoder().decode(op.put.key).includes(fragment));
+}
+
+/** A txn or delete that removes a key whose text contains `fragment`. */
+export function deletesKey(fragment: string): (request: unknown) => boolean {
+  const hit = (key: Uint8Array): boolean => new TextDecoder().decode(key).includes(fragment);
+  return (request) => {
+    const r = request as Partial<TxnRequest> & { key?: Uint8Array };
+    if (r.key) return hit(r.key);
+    return [...(r.success ?? [])].some((op) => 'deleteRange' in op && hit(op.deleteRange.key));
+  };
+}
