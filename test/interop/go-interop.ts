@@ -1,7 +1,7 @@
 /**
  * The frame of the Go interop tests: each file runs its body once per Conclave transport
  * (grpc, grpc-proxy, http: `describeContract`), beside a Go driver (etcd's real Go client,
- * always direct gRPC to the shared cluster). Both sides work in the same fresh key prefix:
+ * always direct gRPC to the cluster under test). Both sides work in the same fresh key prefix:
  * Conclave through its `namespace` option, Go through `clientv3/namespace`, so names are the
  * same on both sides and the keys identical.
  */
@@ -9,7 +9,6 @@ import { afterAll, beforeAll } from 'vitest';
 import type { Conclave, KeyValue } from '../../src/index.js';
 import { describeContract, type TransportUnderTest } from '../contract/transports.js';
 import { keysWhen, roundTrips } from '../contract/lock-helpers.js';
-import { sharedCluster } from '../harness/index.js';
 import { GoDriver, type ChildEvent } from './go-driver.js';
 
 /** What a Go interop test gets. */
@@ -27,13 +26,17 @@ export interface GoInteropContext {
   name: (label: string) => string;
 }
 
-/** `describe`s `body` per transport with a Go driver beside it; see the module documentation. */
-export function describeGoInterop(title: string, body: (ctx: GoInteropContext) => void): void {
-  describeContract(title, ({ transport, prefix, client, open }) => {
+/**
+ * `describe`s `body` per transport with a Go driver beside it; see the module documentation.
+ * With `ownCluster`, each block runs on a single-member cluster of its own (for tests that need
+ * etcd's revision to stand still between two steps) instead of the shared one.
+ */
+export function describeGoInterop(title: string, body: (ctx: GoInteropContext) => void, options: { ownCluster?: boolean } = {}): void {
+  describeContract(title, ({ transport, prefix, client, open, cluster }) => {
     let driver: GoDriver | undefined;
     let n = 0;
     beforeAll(async () => {
-      driver = await GoDriver.start({ endpoints: sharedCluster().endpoints, namespace: prefix, label: `go[${transport.name}]` });
+      driver = await GoDriver.start({ endpoints: cluster().endpoints, namespace: prefix, label: `go[${transport.name}]` });
     }, 180_000); // a cold build of the driver compiles etcd's client (see go-build.ts)
     afterAll(async () => {
       await driver?.stop();
@@ -49,7 +52,7 @@ export function describeGoInterop(title: string, body: (ctx: GoInteropContext) =
       },
       name: (label) => `${label}-${String(++n).padStart(3, '0')}`,
     });
-  });
+  }, options);
 }
 
 /** Resolves with `go`'s first event `op` of object `obj` (or of name `name`), bounded in time. */

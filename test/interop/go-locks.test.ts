@@ -4,7 +4,7 @@
  * rwlock and Go's `recipe.RWMutex` share readers and exclude writers.
  */
 import { expect, it } from 'vitest';
-import { describeGoInterop, goDid, goEvent, keysCount, roundTrips, track } from './go-interop.js';
+import { describeGoInterop, goDid, keysCount, roundTrips, track } from './go-interop.js';
 
 describeGoInterop('go interop locks', ({ client, another, go, name }) => {
   it('while Go holds a mutex, Conclave waits; it gets the lock when Go unlocks', async () => {
