@@ -330,7 +330,8 @@ export interface Mutex {
   /** Waits for the lock, FIFO by create revision. */
   acquire(opts?: WaitOptions): Promise<Lock>;
   /** Takes the lock if it is free; never waits, leaves no key behind when it fails. */
-  tryAcquire(): Promise<Lock | undefined>;
+  /** Never waits for the lock; `timeoutMs` / `signal` bound only the round trip (a late result is released). */
+  tryAcquire(opts?: WaitOptions): Promise<Lock | undefined>;
   /** Runs `fn` holding the lock, and releases it after. */
   withLock<R>(fn: (lock: Lock) => Promise<R>, opts?: WaitOptions): Promise<R>;
 }
@@ -363,7 +364,8 @@ export interface RWLock {
  */
 export interface Semaphore {
   acquire(opts?: WaitOptions): Promise<Lock>;
-  tryAcquire(): Promise<Lock | undefined>;
+  /** Never waits for the lock; `timeoutMs` / `signal` bound only the round trip (a late result is released). */
+  tryAcquire(opts?: WaitOptions): Promise<Lock | undefined>;
 }
 
 // ---- Election --------------------------------------------------------------
@@ -420,7 +422,7 @@ export interface Leadership extends AsyncDisposable, FencedWrites {
  */
 export interface Election {
   /** Resolves when elected. */
-  campaign(value: string | Bytes, opts?: { signal?: AbortSignal }): Promise<Leadership>;
+  campaign(value: string | Bytes, opts?: WaitOptions): Promise<Leadership>;
   leader(): Promise<Leader | undefined>;
   /** The current leader at subscribe, then every change; `undefined` = no leader. */
   readonly leader$: Observable<Leader | undefined>;

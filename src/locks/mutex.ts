@@ -19,7 +19,7 @@ import { holdsInContext, runHolding } from './held-context.js';
 import { HeldLock } from './held-lock.js';
 import { localQueueFor, type LocalSlot } from './local-queue.js';
 import { dequeueKey, enqueueSessionKey, waitForTurn } from './session-key.js';
-import { checkWaitOptions, WaitScope } from './wait-scope.js';
+import { bounded, checkWaitOptions, WaitScope } from './wait-scope.js';
 
 class MutexImpl implements Mutex {
   constructor(
@@ -48,8 +48,12 @@ class MutexImpl implements Mutex {
     }
   }
 
-  async tryAcquire(): Promise<Lock | undefined> {
+  tryAcquire(opts: WaitOptions = {}): Promise<Lock | undefined> {
     this.client.core.checkOpen();
+    return bounded(opts, () => this.tryOnce(), (late) => late?.release());
+  }
+
+  private async tryOnce(): Promise<Lock | undefined> {
     const slot = localQueueFor(this.client, `${this.name}/`).tryTake();
     if (!slot) return undefined;
     try {

@@ -14,7 +14,7 @@ import type { Lock, Semaphore, WaitOptions } from '../types.js';
 import { checkPositiveInt } from '../validate.js';
 import { UNIQUE_SUFFIX } from './own-keys.js';
 import { acquireQueuedKey, type QueuedKeyLockSpec } from './queued-key-lock.js';
-import { checkWaitOptions, WaitScope } from './wait-scope.js';
+import { bounded, checkWaitOptions, WaitScope } from './wait-scope.js';
 
 class SemaphoreImpl implements Semaphore {
   private readonly spec: QueuedKeyLockSpec;
@@ -38,9 +38,9 @@ class SemaphoreImpl implements Semaphore {
     }
   }
 
-  async tryAcquire(): Promise<Lock | undefined> {
+  async tryAcquire(opts: WaitOptions = {}): Promise<Lock | undefined> {
     this.client.core.checkOpen();
-    return acquireQueuedKey(this.client, this.spec, undefined);
+    return bounded(opts, () => acquireQueuedKey(this.client, this.spec, undefined), (late) => late?.release());
   }
 }
 

@@ -5,7 +5,7 @@
  * @module
  * @internal
  */
-import { InvalidArgumentError, TimeoutError } from '../errors.js';
+import { InvalidArgumentError, TimeoutError, abortErrorOf } from '../errors.js';
 import type { WaitOptions } from '../types.js';
 import { checkSignal, MAX_TIMER_MS } from '../validate.js';
 
@@ -65,5 +65,39 @@ export class WaitScope {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     for (const unlink of this.unlinks.splice(0)) unlink();
+  }
+}
+
+/**
+ * Runs a call that does not wait (e.g. `tryAcquire`) bounded by `opts`: it rejects with
+ * `AbortError` / `TimeoutError` as soon as the scope ends; a result that still arrives after that is
+ * handed to `discard` (e.g. the lock is released), so nothing is left behind.
+ *
+ * @example
+ * ```ts
+ * return bounded(opts, () => this.tryOnce(), (lock) => lock?.release());
+ * ```
+ */
+export async function bounded<T>(opts: WaitOptions, op: () => Promise<T>, discard: (late: T) => Promise<unknown> | undefined): Promise<T> {
+  checkWaitOptions(opts);
+  const scope = new WaitScope(opts);
+  try {
+    if (scope.signal.aborted) throw abortErrorOf(scope.signal);
+    const call = op();
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(abortErrorOf(scope.signal));
+      scope.signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([call, aborted]);
+    } catch (error) {
+      if (scope.signal.aborted) void call.then((late) => discard(late), () => undefined)?.catch(() => undefined);
+      throw error;
+    } finally {
+      if (onAbort) scope.signal.removeEventListener('abort', onAbort);
+    }
+  } finally {
+    scope.dispose();
   }
 }
