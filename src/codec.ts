@@ -8,7 +8,14 @@ import type { Codec } from './types.js';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-/** {@link jsonCodec}'s type: `decode` is generic, so it serves as a `Codec<T>` for any `T`. */
+/**
+ * {@link jsonCodec}'s type: `decode` is generic, so it serves as a `Codec<T>` for any `T`.
+ *
+ * @example
+ * ```ts
+ * const codec: Codec<{ id: number }> = jsonCodec; // compiles: no cast needed
+ * ```
+ */
 export interface JsonCodec {
   encode(value: unknown): Uint8Array;
   decode<T = unknown>(bytes: Uint8Array): T;

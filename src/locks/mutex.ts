@@ -48,7 +48,7 @@ class MutexImpl implements Mutex {
     }
   }
 
-  tryAcquire(opts: WaitOptions = {}): Promise<Lock | undefined> {
+  async tryAcquire(opts: WaitOptions = {}): Promise<Lock | undefined> {
     this.client.core.checkOpen();
     return bounded(opts, () => this.tryOnce(), (late) => late?.release());
   }
