@@ -21,7 +21,7 @@ import { enqueueSessionKey, waitForTurn } from '../locks/session-key.js';
 import { checkWaitOptions, WaitScope } from '../locks/wait-scope.js';
 import type { Bytes } from '../transport.js';
 import type { Election, Leader, Leadership, WaitOptions } from '../types.js';
-import { checkSize, checkValue } from '../validate.js';
+import { checkSize, checkValue, NAME_COPIES } from '../validate.js';
 import { LeadershipImpl } from './leadership.js';
 import { leaderStream, toLeader } from './leader-stream.js';
 
@@ -40,7 +40,7 @@ class ElectionImpl implements Election {
     checkWaitOptions(opts);
     const bytes = toBytes(value);
     // The key is `${name}/` + at most 16 hex digits.
-    checkSize(storedKey(this.client, `${this.name}/ffffffffffffffff`), bytes, this.client.core.maxRequestBytes);
+    checkSize(storedKey(this.client, `${this.name}/ffffffffffffffff`), bytes, this.client.core.maxRequestBytes, { key: NAME_COPIES });
     this.client.core.checkOpen();
     const scope = new WaitScope(opts);
     try {
