@@ -47,7 +47,7 @@ import { toAsyncIterable, type AsyncValueIterator, type IterateOptions } from '.
 import { ClientEvents } from './events/client-events.js';
 import type { ConclaveEvents } from './events/types.js';
 import { instrumentElection, instrumentMutex, instrumentRWLock, instrumentSemaphore } from './telemetry/instrument-locks.js';
-import { checkKey, checkName, checkPositiveInt, checkPrefix, checkRevision, checkSize, checkValue } from './validate.js';
+import { checkKey, checkPositiveInt, checkPrefix, checkPrimitiveName, checkRevision, checkSize, checkValue } from './validate.js';
 
 /** etcd's maximum lease TTL, in seconds. */
 export const MAX_TTL_SECONDS = 9_000_000_000;
@@ -140,58 +140,58 @@ export class ConclaveClient implements Conclave {
   }
 
   topic<T = unknown>(name: string, opts: TopicOptions<T> = {}): Topic<T> {
-    checkName(name);
+    checkPrimitiveName(this, name, { encoded: true });
     return createTopic(this, name, checkCodec(opts.codec), opts.retention);
   }
 
   mutex(name: string): Mutex {
-    checkName(name);
+    checkPrimitiveName(this, name);
     const mutex = createMutex(this, name);
     return this.core.telemetry ? instrumentMutex(mutex, this.core.telemetry, name) : mutex;
   }
 
   rwlock(name: string): RWLock {
-    checkName(name);
+    checkPrimitiveName(this, name);
     const rwlock = createRWLock(this, name);
     return this.core.telemetry ? instrumentRWLock(rwlock, this.core.telemetry, name) : rwlock;
   }
 
   semaphore(name: string, permits: number): Semaphore {
-    checkName(name);
+    checkPrimitiveName(this, name);
     checkPositiveInt(permits, 'permits');
     const semaphore = createSemaphore(this, name, permits);
     return this.core.telemetry ? instrumentSemaphore(semaphore, this.core.telemetry, name) : semaphore;
   }
 
   election(name: string): Election {
-    checkName(name);
+    checkPrimitiveName(this, name);
     const election = createElection(this, name);
     return this.core.telemetry ? instrumentElection(election, this.core.telemetry, name) : election;
   }
 
   barrier(name: string): Barrier {
-    checkName(name);
+    checkPrimitiveName(this, name);
     return createBarrier(this, name);
   }
 
   doubleBarrier(name: string, count: number): DoubleBarrier {
-    checkName(name);
+    checkPrimitiveName(this, name);
     checkPositiveInt(count, 'count');
     return createDoubleBarrier(this, name, count);
   }
 
   queue<T = unknown>(name: string, opts: { codec?: Codec<T> } = {}): Queue<T> {
-    checkName(name);
+    checkPrimitiveName(this, name, { encoded: true });
     return createQueue(this, name, checkCodec(opts.codec));
   }
 
   priorityQueue<T = unknown>(name: string, opts: { codec?: Codec<T> } = {}): PriorityQueue<T> {
-    checkName(name);
+    checkPrimitiveName(this, name, { encoded: true });
     return createPriorityQueue(this, name, checkCodec(opts.codec));
   }
 
   services(name: string): ServiceRegistry {
-    checkName(name);
+    checkPrimitiveName(this, name, { encoded: true });
     return createServiceRegistry(this, name);
   }
 

@@ -12,7 +12,7 @@ import { Namespace } from './namespace.js';
 import { resolveTelemetry } from './telemetry/load.js';
 import type { Transport, TransportOptions } from './transport.js';
 import type { Conclave, ConnectOptions, TransportName } from './types.js';
-import { DEFAULT_MAX_REQUEST_BYTES, MAX_TIMER_MS, checkPositiveInt, checkPrefix, checkSignal } from './validate.js';
+import { DEFAULT_MAX_REQUEST_BYTES, MAX_TIMER_MS, checkPositiveInt, checkPrefix, checkSignal, checkWellFormed } from './validate.js';
 
 /**
  * Builds a transport from resolved options.
@@ -60,6 +60,7 @@ export async function connectWith(
     if (typeof username !== 'string' || username === '' || typeof password !== 'string') {
       throw new InvalidArgumentError('auth must be { username: non-empty string, password: string }');
     }
+    for (const [what, text] of [['auth.username', username], ['auth.password', password]] as const) checkWellFormed(text, what);
   }
 
   if (options.telemetry !== undefined && typeof options.telemetry !== 'boolean' && (typeof options.telemetry !== 'object' || options.telemetry === null)) {

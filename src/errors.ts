@@ -302,14 +302,34 @@ const RETRYABLE_ETCD_MESSAGES = [
 ];
 
 /**
+ * The status codes etcd gives its own errors (`api/v3rpc/rpctypes`), by message. `etcd
+ * grpc-proxy` forwards some of them as `UNKNOWN` with the message only; the code is
+ * recovered from the message.
+ */
+const ETCD_ERROR_CODES: readonly (readonly [string, number])[] = [
+  ['etcdserver: key is not provided', 3],
+  ['etcdserver: too many operations in txn request', 3],
+  ['etcdserver: duplicate key given in txn request', 3],
+  ['etcdserver: requested lease not found', 5],
+  ['etcdserver: lease already exists', 9],
+  ['etcdserver: lease TTL is too large', 11],
+  ['etcdserver: mvcc: required revision is a future revision', 11],
+  ['etcdserver: permission denied', 7],
+];
+
+/** Messages of a request over a size limit: etcd's own, a gRPC server's (receive) and a gRPC client's or proxy's (send). */
+const TOO_LARGE_MESSAGES = ['request is too large', 'received message larger than max', 'trying to send message larger than max'];
+
+/**
  * Maps an etcd failure, as a gRPC status code and message (what both gRPC and
  * the JSON gateway report), to a typed error. The one place where wire
  * failures become Conclave errors.
  */
-export function errorFromStatus(status: number, message: string, cause?: unknown): ConclaveError {
-  const msg = message || GRPC_STATUS_NAMES[status] || 'etcd error';
+export function errorFromStatus(code: number, message: string, cause?: unknown): ConclaveError {
+  const msg = message || GRPC_STATUS_NAMES[code] || 'etcd error';
+  const status = code === 2 ? (ETCD_ERROR_CODES.find(([m]) => msg.includes(m))?.[1] ?? code) : code;
   if (msg.includes('required revision has been compacted')) return new CompactedError(-1n, { cause });
-  if (msg.includes('request is too large') || msg.includes('received message larger than max')) {
+  if (TOO_LARGE_MESSAGES.some((m) => msg.includes(m))) {
     return new InvalidArgumentError(`etcd refused the request: ${msg}`, { cause, code: 'TOO_LARGE' });
   }
   if (msg.includes('authentication failed') || msg.includes('user name is empty')) {

@@ -5,7 +5,10 @@
  * - a range end `e` becomes `prefix + e`;
  * - the "from key" end `[0]` becomes the end of the whole prefix, so a
  *   namespaced client never reads or watches outside its prefix;
- * - nested namespaces compose by concatenating prefixes.
+ * - nested namespaces compose by concatenating prefixes;
+ * - the empty prefix of a client without a namespace is the whole keyspace:
+ *   key `[0]`, range end `[0]` (etcd's "every key", as Go's `WithPrefix()` of
+ *   `""` sends), since etcd refuses an empty key ("key is not provided").
  * @module
  * @internal
  */
@@ -35,7 +38,9 @@ export class Namespace {
   /** The stored range `[start, end)` of every key starting with `keyPrefix` inside this namespace. */
   prefixRange(keyPrefix: Bytes): { key: Bytes; rangeEnd: Bytes } {
     const key = concat(this.prefix, keyPrefix);
-    return { key, rangeEnd: key.length === 0 ? FROM_KEY : prefixEnd(key) };
+    // The whole keyspace: every key >= [0] (etcd refuses an empty key).
+    if (key.length === 0) return { key: FROM_KEY, rangeEnd: FROM_KEY };
+    return { key, rangeEnd: prefixEnd(key) };
   }
 
   /** The key as this namespace's user sees it (the prefix removed). */

@@ -41,6 +41,9 @@ const MAX_MESSAGE_BYTES = 2 ** 31 - 1;
 /** A method path no etcd serves: a probe that fails at pick time with grpc-js's last connection error. */
 const PROBE_PATH = '/conclave.Probe/LastConnectionError';
 
+/** What Node's TLS (OpenSSL) says when a certificate is refused or the handshake fails. */
+const TLS_FAILURE = /certificate|SSL routines|alert|self[- ]signed|unable to (verify|get)|Hostname\/IP does not match|ERR_TLS_|ERR_SSL_/i;
+
 /** Owns the grpc-js client/channel; resolves host names lazily (once, started at creation). */
 export class EtcdChannel {
   readonly endpoints: readonly ParsedEndpoint[];
@@ -117,6 +120,10 @@ export class EtcdChannel {
       const state = channel.getConnectivityState(true);
       if (state === grpc.connectivityState.READY) return;
       if (state === grpc.connectivityState.SHUTDOWN) throw new ClosedError('transport is closed');
+      if (state === grpc.connectivityState.TRANSIENT_FAILURE) {
+        const tls = await this.tlsFailure(client);
+        if (tls) throw tls;
+      }
       if (Date.now() >= deadline) throw await this.dialFailure(client, dialTimeoutMs);
       await new Promise<void>((resolve, reject) => {
         const onAbort = (): void => reject(abortErrorOf(signal!));
@@ -136,6 +143,22 @@ export class EtcdChannel {
     return new ConnectionError(
       `no connection to etcd (${where}) within ${dialTimeoutMs} ms${last ? `: ${last}` : ''}`,
     );
+  }
+
+  /**
+   * The error for a connection attempt that failed in TLS (a certificate refused, a TLS alert,
+   * e.g. no client certificate), if the last one did: retrying cannot cure it, so it is
+   * reported at once rather than when the dial timeout runs out. grpc-js keeps only the TLS
+   * error's message; it becomes the `cause`.
+   */
+  async tlsFailure(client: grpc.Client): Promise<ConnectionError | undefined> {
+    if (!this.security.secure) return undefined;
+    const last = await this.lastConnectionError(client);
+    const message = last?.replace(/^No connection established\. Last error: (Error: )?/, '').replace(/\. Resolution note:.*$/s, '');
+    if (!message || !TLS_FAILURE.test(message)) return undefined;
+    const where = this.endpoints.map((e) => e.original).join(', ');
+    const cause = Object.assign(new Error(message), { name: 'TlsError' });
+    return new ConnectionError(`TLS with etcd (${where}) failed: ${message}`, { cause, retryable: false });
   }
 
   /**

@@ -19,6 +19,9 @@ export interface ChannelSecurity {
   readonly secure: boolean;
 }
 
+/** The TLS server name (SNI) sent when every endpoint is an IP address: SNI cannot carry an IP (RFC 6066). */
+const IP_ONLY_SERVER_NAME = 'localhost';
+
 function pem(value: string | Bytes | undefined): Buffer | null {
   if (value === undefined) return null;
   return typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value);
@@ -73,9 +76,15 @@ export function channelSecurity(endpoints: readonly ParsedEndpoint[], tls: TlsOp
   }
   const options: grpc.ChannelOptions = {};
   const tlsName = cfg.serverName ?? hosts.find((h) => isIP(h) === 0);
-  if (tlsName !== undefined) {
+  if (tlsName !== undefined && isIP(tlsName) === 0) {
     options['grpc.ssl_target_name_override'] = tlsName;
     options['grpc.default_authority'] = tlsName;
+  } else {
+    // Only IP addresses: grpc-js would send the IP as the TLS server name (SNI), which RFC 6066
+    // forbids and Node warns about (DEP0123). Send a neutral host name instead; the certificate
+    // is still checked against the endpoint IPs (`checkServerIdentity` above ignores the name
+    // grpc-js passes), and `:authority` stays the endpoint's `ip:port`.
+    options['grpc.ssl_target_name_override'] = IP_ONLY_SERVER_NAME;
   }
   return { credentials, options, secure: true };
 }

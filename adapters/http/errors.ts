@@ -79,9 +79,27 @@ function describe(err: unknown): string {
   return parts.join(': ') || String(err);
 }
 
-/** Classifies a `fetch` rejection (not an abort) at `url`. */
+/** Codes of a TLS failure: the certificate was refused, or the handshake failed (a TLS alert). */
+function isTlsCode(code: string): boolean {
+  return (
+    code.startsWith('ERR_TLS_') ||
+    code.startsWith('ERR_SSL_') ||
+    code === 'EPROTO' ||
+    /CERT|UNABLE_TO_(VERIFY|GET)|SELF_SIGNED/.test(code)
+  );
+}
+
+/**
+ * Classifies a `fetch` rejection (not an abort) at `url`. A TLS failure (a certificate
+ * refused, a TLS alert) is final: retrying cannot cure it, so it is reported at once (with
+ * the TLS error as cause) instead of when the dial timeout runs out.
+ */
 export function fetchFailure(err: unknown, url: string): AttemptFailure {
-  const notSent = codesOf(err).some((c) => NOT_SENT_CODES.has(c) || c.startsWith('ERR_TLS_') || c.startsWith('ERR_SSL_'));
+  const codes = codesOf(err);
+  if (codes.some(isTlsCode)) {
+    return new AttemptFailure('answer', new ConnectionError(`TLS with etcd at ${url} failed: ${describe(err)}`, { cause: err, retryable: false }));
+  }
+  const notSent = codes.some((c) => NOT_SENT_CODES.has(c));
   return new AttemptFailure(
     notSent ? 'not-sent' : 'transport',
     new ConnectionError(`cannot reach etcd at ${url}: ${describe(err)}`, { cause: err }),

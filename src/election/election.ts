@@ -22,7 +22,7 @@ import type { SessionImpl } from '../core/session.js';
 import { checkWaitOptions, WaitScope } from '../locks/wait-scope.js';
 import type { Bytes, Rev } from '../transport.js';
 import type { Election, Leader, Leadership, WaitOptions } from '../types.js';
-import { checkSize, checkValue } from '../validate.js';
+import { checkSize, checkValue, NAME_COPIES } from '../validate.js';
 import { LeadershipImpl } from './leadership.js';
 import { leaderStream, toLeader } from './leader-stream.js';
 
@@ -57,7 +57,7 @@ class ElectionImpl implements Election {
     checkWaitOptions(opts);
     const bytes = toBytes(value);
     // The key is `${name}/` + at most 16 hex digits.
-    checkSize(storedKey(this.client, `${this.name}/ffffffffffffffff`), bytes, this.client.core.maxRequestBytes);
+    checkSize(storedKey(this.client, `${this.name}/ffffffffffffffff`), bytes, this.client.core.maxRequestBytes, { key: NAME_COPIES });
     this.client.core.checkOpen();
     const scope = new WaitScope(opts);
     try {

@@ -18,7 +18,7 @@ import { hex } from '../bytes.js';
 import type { ConclaveClient } from '../client.js';
 import type { Core } from '../core/core.js';
 import type { Registration, ServiceInstance, ServiceRegistry } from '../types.js';
-import { checkSize } from '../validate.js';
+import { checkSize, checkWellFormed } from '../validate.js';
 import { Store } from '../recipes/store.js';
 import { instancesOf, listOf } from './instances.js';
 import { checkInstance, decodeInstance, encodeInstance, instanceKey, servicePrefix } from './layout.js';
@@ -57,10 +57,11 @@ class ServiceRegistryImpl implements ServiceRegistry {
 
   async register(instance: { id: string; address: string; metadata?: Record<string, unknown> }): Promise<Registration> {
     const checked = checkInstance(instance);
+    for (const field of ['id', 'address'] as const) checkWellFormed(checked[field], `instance.${field}`);
     const key = instanceKey(this.name, checked.id);
     const value = encodeInstance(checked);
     const stored = this.store.key(key);
-    checkSize(stored, value, this.store.core.maxRequestBytes);
+    checkSize(stored, value, this.store.core.maxRequestBytes, { key: 4, value: 2 }); // the restore txn: key 4 times, value twice
     const session = await this.store.core.session();
     let byKey = active.get(this.store.core);
     if (!byKey) {

@@ -1,6 +1,11 @@
 /**
  * Client TLS with client-certificate auth (`--client-cert-auth`), over the
  * transports that dial etcd members directly: `grpc` and `http`.
+ *
+ * A TLS failure (a CA that did not sign the server certificate, no client certificate, a
+ * plain dial to a TLS port) is reported at once, well before the dial timeout, as a
+ * `ConnectionError` whose `cause` chain holds the TLS error (issue 11, bug 17); and no
+ * DEP0123 warning ("Setting the TLS ServerName to an IP address") is printed.
  */
 import { firstValueFrom, take, timeout, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,16 +15,33 @@ import { makeTestPki, startTlsSingle, type TestPki, type TlsEtcd } from '../harn
 
 let pki: TestPki;
 let etcd: TlsEtcd;
+/** Process warnings seen while this file runs (DEP0123 is emitted once per process, on first use). */
+const warnings: Error[] = [];
+const onWarning = (w: Error): void => void warnings.push(w);
 
 beforeAll(async () => {
+  process.on('warning', onWarning);
   pki = await makeTestPki();
   etcd = await startTlsSingle(pki);
 });
 
 afterAll(async () => {
+  process.off('warning', onWarning);
   await etcd?.stop();
   await pki?.remove();
 });
+
+/** The messages and codes of `error` and its causes. */
+function causeChain(error: unknown): string[] {
+  const out: string[] = [];
+  for (let e = error as { message?: unknown; code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 8; e = e.cause as typeof e, depth++) {
+    out.push(`${String(e.code ?? '')} ${String(e.message ?? e)}`);
+  }
+  return out;
+}
+
+/** What a TLS failure's cause says: a certificate verification error, a TLS alert, or a non-TLS answer. */
+const TLS_FAILURE = /certificate|CERT_|SSL|TLS|tls|alert|handshake|EPROTO|HTTPS server/;
 
 const dec = new TextDecoder();
 
@@ -50,14 +72,21 @@ for (const transport of ['grpc', 'http'] as const) {
       expect(await c.get(`${uniquePrefix('tls')}missing`)).toBeUndefined();
     });
 
-    for (const [what, tls] of [
-      ['a CA that did not sign the server certificate', () => ({ ca: pki.otherCa, cert: pki.clientCert, key: pki.clientKey })],
-      ['no client certificate', () => ({ ca: pki.ca })],
-    ] as const) {
-      it(`fails with ConnectionError within the dial timeout given ${what}`, async () => {
-        const dialTimeoutMs = 1_500;
+    const failures = [
+      ['a CA that did not sign the server certificate', () => etcd.clientUrl, () => ({ ca: pki.otherCa, cert: pki.clientCert, key: pki.clientKey })],
+      ['no client certificate', () => etcd.clientUrl, () => ({ ca: pki.ca })],
+      ['a plain (non-TLS) dial to the TLS port', () => etcd.address, () => undefined],
+    ] as const;
+    // Not yet: the server only closes the connection (TLS 1.3 sends its "certificate required"
+    // alert after the client's handshake is done; a plain dial gets no TLS answer at all), so
+    // telling these from a member going away needs a TLS probe of the endpoint.
+    const notYet = new Set<string>(transport === 'grpc' ? [failures[2][0]] : [failures[1][0], failures[2][0]]);
+    for (const what of notYet) it.todo(`fails at once with ConnectionError, the TLS error as its cause, given ${what}`);
+    for (const [what, endpoint, tls] of failures.filter(([w]) => !notYet.has(w))) {
+      it(`fails at once with ConnectionError, the TLS error as its cause, given ${what}`, async () => {
+        const dialTimeoutMs = 30_000;
         const started = performance.now();
-        const err = await connect({ endpoints: [etcd.clientUrl], transport, tls: tls(), dialTimeoutMs }).then(
+        const err = await connect({ endpoints: [endpoint()], transport, tls: tls(), dialTimeoutMs }).then(
           async (c) => {
             await c.close();
             return 'connected';
@@ -65,9 +94,22 @@ for (const transport of ['grpc', 'http'] as const) {
           (e: unknown) => e,
         );
         expect(err).toBeInstanceOf(ConnectionError);
-        // Bounded by the dial timeout (plus scheduling slack on a busy machine), never a hang.
-        expect(performance.now() - started).toBeLessThan(dialTimeoutMs + 5_000);
+        // Not when the dial timeout runs out: at once (with slack for a busy machine).
+        expect(performance.now() - started).toBeLessThan(10_000);
+        expect((err as Error).message).not.toMatch(/did not answer/);
+        const chain = causeChain(err);
+        expect(chain.slice(1).some((m) => TLS_FAILURE.test(m)), chain.join(' <- ')).toBe(true);
       });
     }
   });
 }
+
+it('never sets an IP address as the TLS server name (no DEP0123 warning)', async () => {
+  // Both transports over IP endpoints, once more, in case this file's other tests were skipped.
+  for (const transport of ['grpc', 'http'] as const) {
+    const c = await connect({ endpoints: [etcd.clientUrl], transport, tls: { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey } });
+    await c.get('tls/dep0123');
+    await c.close();
+  }
+  expect(warnings.filter((w) => (w as { code?: string }).code === 'DEP0123').map((w) => w.message)).toEqual([]);
+});

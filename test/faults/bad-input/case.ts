@@ -2,7 +2,7 @@
  * The shape of one bad-input case: a call with bad input (or misuse), the documented outcome,
  * and optional preparation (run before the "nothing written" snapshot) and cleanup.
  */
-import type { Conclave } from '../../../src/index.js';
+import type { Conclave, TransportName } from '../../../src/index.js';
 
 /** An error class the contract documents (`InvalidArgumentError`, `ClosedError`, ...). */
 export type ErrorClass = abstract new (...args: never[]) => Error;
@@ -26,8 +26,10 @@ export interface BadCall {
   prepare?: () => Promise<Prepared>;
 }
 
-/** The clients the cases use, all on the bad-input suite's own etcd. */
+/** The clients the cases use, all on the bad-input suite's own etcd, through one transport. */
 export interface BadInputEnv {
+  /** The transport every client of this environment uses. */
+  transport: TransportName;
   /** A client that never created a session: any lease granted by a bad call shows. */
   cold: Conclave;
   /** A client whose shared session exists already (for refusals that only the server can make). */

@@ -9,9 +9,9 @@ import { loose, OVER_CLIENT_LIMIT, OVER_GRPC_LIMIT, OVER_SERVER_LIMIT, sized, ty
 const IAE = InvalidArgumentError;
 
 /** `connect()` with bad options: refused before dialing (a client that connects anyway is closed). */
-function connecting(endpoints: string[], options: Record<string, unknown>): () => Promise<unknown> {
+function connecting(env: Pick<BadInputEnv, 'endpoints' | 'transport'>, options: Record<string, unknown>): () => Promise<unknown> {
   return async () => {
-    const client = await connect(loose<ConnectOptions>({ endpoints, dialTimeoutMs: 2_000, ...options }));
+    const client = await connect(loose<ConnectOptions>({ endpoints: env.endpoints, transport: env.transport, dialTimeoutMs: 2_000, ...options }));
     await client.close();
     return client;
   };
@@ -21,7 +21,7 @@ export function connectCases(env: BadInputEnv): BadCall[] {
   const bad = (call: string, options: Record<string, unknown>, expect: BadCall['expect'] = IAE): BadCall => ({
     call,
     expect,
-    run: () => connecting(env.endpoints, options)(),
+    run: () => connecting(env, options)(),
   });
   return [
     bad('connect({ endpoints: [] })', { endpoints: [] }),
@@ -55,7 +55,7 @@ export function connectCases(env: BadInputEnv): BadCall[] {
       expect: ConnectionError,
       prepare: async () => {
         const port = await freePort();
-        return { run: connecting([`127.0.0.1:${port}`], { dialTimeoutMs: 1_000 }) };
+        return { run: connecting({ endpoints: [`127.0.0.1:${port}`], transport: env.transport }, { dialTimeoutMs: 1_000 }) };
       },
     },
   ];
