@@ -19,6 +19,21 @@ export {
 } from './errors.js';
 export type { ConclaveErrorOptions } from './errors.js';
 export { DecodeError, BarrierFullError } from './recipes/errors.js';
+export { StmConflictError } from './kv/errors.js';
+export type {
+  GetOptions,
+  GetPrefixOptions,
+  PutOptions,
+  DeleteOptions,
+  Compare,
+  TxnOp,
+  TxnOpResult,
+  TxnSpec,
+  TxnResult,
+  Stm,
+  StmIsolation,
+  StmOptions,
+} from './kv/api.js';
 export type {
   Conclave,
   ConnectOptions,
@@ -71,4 +86,6 @@ export type {
   SpanLike,
 } from './telemetry/types.js';
 export { jsonCodec, stringCodec, bytesCodec } from './codec.js';
+// The wire `Compare` of the transport seam is exported as `WireCompare`; `Compare` is txn()'s.
 export type * from './transport.js';
+export type { Compare as WireCompare } from './transport.js';
