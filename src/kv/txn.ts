@@ -79,10 +79,38 @@ function opToWire(ns: Namespace, op: unknown, at: string): RequestOp {
   return { deleteRange: range(ns, body['key'], body['prefix'], `${at}.delete`) };
 }
 
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
+/**
+ * etcd refuses a branch that puts one key twice, or puts a key a delete of the
+ * same branch covers ("duplicate key given in txn request"); refused here so
+ * every transport reports it alike (grpc-proxy loses the status code).
+ */
+function checkOverlaps(ops: RequestOp[], name: string): void {
+  const puts = ops.flatMap((op) => ('put' in op ? [op.put.key] : [])).sort(compareBytes);
+  for (let i = 1; i < puts.length; i++) {
+    if (compareBytes(puts[i - 1]!, puts[i]!) === 0) throw new InvalidArgumentError(`${name} puts the same key twice`);
+  }
+  for (const op of ops) {
+    if (!('deleteRange' in op)) continue;
+    const { key, rangeEnd } = op.deleteRange;
+    const fromKey = rangeEnd?.length === 1 && rangeEnd[0] === 0;
+    const covered = (k: Uint8Array): boolean =>
+      rangeEnd === undefined ? compareBytes(k, key) === 0 : compareBytes(k, key) >= 0 && (fromKey || compareBytes(k, rangeEnd) < 0);
+    if (puts.some(covered)) throw new InvalidArgumentError(`${name} puts a key that one of its deletes also removes`);
+  }
+}
+
 function branch(ns: Namespace, ops: unknown, name: string): RequestOp[] {
   if (ops === undefined) return [];
   if (!Array.isArray(ops)) throw new InvalidArgumentError(`${name} must be an array`);
-  return ops.map((op, i) => opToWire(ns, op, `${name}[${i}]`));
+  const wire = ops.map((op, i) => opToWire(ns, op, `${name}[${i}]`));
+  checkOverlaps(wire, name);
+  return wire;
 }
 
 function requestBytes(req: TxnRequest): number {
