@@ -8,7 +8,11 @@ import { Observable } from 'rxjs';
 import { toBytes } from './bytes.js';
 import type { Core } from './core/core.js';
 import { ClosedError, InvalidArgumentError } from './errors.js';
-import { toKeyValue, toWatchEvent } from './kv.js';
+import { toWatchEvent } from './kv.js';
+import type { DeleteOptions, GetOptions, GetPrefixOptions, PutOptions, Stm, StmOptions, TxnResult, TxnSpec } from './kv/api.js';
+import { deleteKeys, getKey, getPrefixKeys, putKey } from './kv/calls.js';
+import { runStm } from './kv/stm.js';
+import { runTxn } from './kv/txn.js';
 import { Namespace } from './namespace.js';
 import type { Bytes, Rev } from './transport.js';
 import type {
@@ -29,6 +33,7 @@ import type {
   Session,
   Topic,
   TopicOptions,
+  WaitOptions,
   WatchEvent,
   WatchOptions,
 } from './types.js';
@@ -47,7 +52,7 @@ import { toAsyncIterable, type AsyncValueIterator, type IterateOptions } from '.
 import { ClientEvents } from './events/client-events.js';
 import type { ConclaveEvents } from './events/types.js';
 import { instrumentElection, instrumentMutex, instrumentRWLock, instrumentSemaphore } from './telemetry/instrument-locks.js';
-import { checkKey, checkPositiveInt, checkPrefix, checkPrimitiveName, checkRevision, checkSize, checkValue } from './validate.js';
+import { checkKey, checkPositiveInt, checkPrefix, checkPrimitiveName, checkRevision } from './validate.js';
 
 /** etcd's maximum lease TTL, in seconds. */
 export const MAX_TTL_SECONDS = 9_000_000_000;
@@ -65,45 +70,28 @@ export class ConclaveClient implements Conclave {
     return new ConclaveClient(this.core, this.ns.child(toBytes(prefix)));
   }
 
-  async get(key: string): Promise<KeyValue | undefined> {
-    checkKey(key);
-    this.core.checkOpen();
-    const res = await this.core.transport.range({ key: this.ns.key(toBytes(key)) });
-    this.core.observe(res.header);
-    const kv = res.kvs[0];
-    return kv && toKeyValue(kv, this.ns.prefix.length);
+  get(key: string, opts?: GetOptions): Promise<KeyValue | undefined> {
+    return getKey(this, key, opts);
   }
 
-  async getPrefix(prefix: string): Promise<KeyValue[]> {
-    checkPrefix(prefix);
-    this.core.checkOpen();
-    const res = await this.core.transport.range({ ...this.ns.prefixRange(toBytes(prefix)), sortOrder: 'ascend', sortTarget: 'key' });
-    this.core.observe(res.header);
-    const depth = this.ns.prefix.length;
-    return res.kvs.map((kv) => toKeyValue(kv, depth));
+  getPrefix(prefix: string, opts?: GetPrefixOptions): Promise<KeyValue[]> {
+    return getPrefixKeys(this, prefix, opts);
   }
 
-  async put(key: string, value: string | Bytes, opts: { lease?: Rev } = {}): Promise<{ revision: Rev }> {
-    checkKey(key);
-    checkValue(value);
-    if (opts.lease !== undefined) checkRevision(opts.lease, 'lease');
-    this.core.checkOpen();
-    const stored = this.ns.key(toBytes(key));
-    const bytes = toBytes(value);
-    checkSize(stored, bytes, this.core.maxRequestBytes);
-    const res = await this.core.transport.put({ key: stored, value: bytes, lease: opts.lease });
-    this.core.observe(res.header);
-    return { revision: res.header.revision };
+  put(key: string, value: string | Bytes, opts?: PutOptions): Promise<{ revision: Rev }> {
+    return putKey(this, key, value, opts);
   }
 
-  async delete(key: string, opts: { prefix?: boolean } = {}): Promise<{ deleted: number; revision: Rev }> {
-    if (opts.prefix) checkPrefix(key);
-    else checkKey(key);
-    this.core.checkOpen();
-    const range = opts.prefix ? this.ns.prefixRange(toBytes(key)) : { key: this.ns.key(toBytes(key)) };
-    const res = await this.core.transport.deleteRange(range);
-    this.core.observe(res.header);
-    return { deleted: Number(res.deleted), revision: res.header.revision };
+  delete(key: string, opts?: DeleteOptions): Promise<{ deleted: number; revision: Rev }> {
+    return deleteKeys(this, key, opts);
+  }
+
+  txn(spec: TxnSpec, opts?: WaitOptions): Promise<TxnResult> {
+    return runTxn(this, spec, opts);
+  }
+
+  stm<R>(fn: (tx: Stm) => Promise<R>, opts?: StmOptions): Promise<R> {
+    return runStm(this, fn, opts);
   }
 
   watch(key: string, opts: WatchOptions = {}): Observable<WatchEvent> {

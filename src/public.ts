@@ -20,6 +20,21 @@ export {
 } from './errors.js';
 export type { ConclaveErrorOptions } from './errors.js';
 export { DecodeError, BarrierFullError } from './recipes/errors.js';
+export { StmConflictError } from './kv/errors.js';
+export type {
+  GetOptions,
+  GetPrefixOptions,
+  PutOptions,
+  DeleteOptions,
+  Compare,
+  TxnOp,
+  TxnOpResult,
+  TxnSpec,
+  TxnResult,
+  Stm,
+  StmIsolation,
+  StmOptions,
+} from './kv/api.js';
 export type {
   Conclave,
   ConnectOptions,
@@ -73,4 +88,6 @@ export type {
 } from './telemetry/types.js';
 export { jsonCodec, stringCodec, bytesCodec, decodeText, decodeJson } from './codec.js';
 export type { JsonCodec } from './codec.js';
+// The wire `Compare` of the transport seam is exported as `WireCompare`; `Compare` is txn()'s.
 export type * from './transport.js';
+export type { Compare as WireCompare } from './transport.js';

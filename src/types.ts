@@ -5,6 +5,7 @@
 import type { Observable } from 'rxjs';
 import type { AsyncValueIterator, IterateOptions } from './events/async-iterable.js';
 import type { ConclaveEvents } from './events/types.js';
+import type { DeleteOptions, GetOptions, GetPrefixOptions, PutOptions, Stm, StmOptions, TxnResult, TxnSpec } from './kv/api.js';
 import type { TelemetryOptions } from './telemetry/types.js';
 import type { Bytes, Rev, TlsOptions, Transport } from './transport.js';
 
@@ -213,10 +214,19 @@ export type ConnectionStatus =
 export interface Conclave extends AsyncDisposable {
   /** A client on the same connection and core whose keys are all prefixed with `prefix`. Composes. */
   namespace(prefix: string): Conclave;
-  get(key: string): Promise<KeyValue | undefined>;
-  getPrefix(prefix: string): Promise<KeyValue[]>;
-  put(key: string, value: string | Bytes, opts?: { lease?: Rev }): Promise<{ revision: Rev }>;
-  delete(key: string, opts?: { prefix?: boolean }): Promise<{ deleted: number; revision: Rev }>;
+  /** The key's current value, or its value at `revision` (`CompactedError` when that revision is compacted). */
+  get(key: string, opts?: GetOptions): Promise<KeyValue | undefined>;
+  /** The keys starting with `prefix`, in key order. */
+  getPrefix(prefix: string, opts?: GetPrefixOptions): Promise<KeyValue[]>;
+  put(key: string, value: string | Bytes, opts?: PutOptions): Promise<{ revision: Rev }>;
+  delete(key: string, opts?: DeleteOptions): Promise<{ deleted: number; revision: Rev }>;
+  /** One atomic transaction: `success` if every `compare` holds, else `failure`. Keys in this client's namespace. */
+  txn(spec: TxnSpec, opts?: WaitOptions): Promise<TxnResult>;
+  /**
+   * Runs `fn` as a software transaction (Go's `concurrency.STM`), re-running it
+   * on conflict, and commits its writes atomically. `fn` must have no other side effects.
+   */
+  stm<R>(fn: (tx: Stm) => Promise<R>, opts?: StmOptions): Promise<R>;
   /** Cold: subscribing opens (or joins) a shared server watcher. */
   watch(key: string, opts?: WatchOptions): Observable<WatchEvent>;
   /** A new session (its own lease, kept alive on the client's one keep-alive stream). */

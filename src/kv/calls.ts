@@ -1,0 +1,140 @@
+/**
+ * The key-value calls of the client (`get`, `getPrefix`, `put`, `delete`) with
+ * their options: every option checked before anything is sent, keys mapped
+ * through the client's namespace, `{ signal, timeoutMs }` bounding the call.
+ * @module
+ * @internal
+ */
+import { toBytes } from '../bytes.js';
+import type { ConclaveClient } from '../client.js';
+import { InvalidArgumentError } from '../errors.js';
+import { toKeyValue } from '../kv.js';
+import { checkWaitOptions, WaitScope } from '../locks/wait-scope.js';
+import type { Bytes, Rev } from '../transport.js';
+import type { KeyValue, WaitOptions } from '../types.js';
+import { checkKey, checkPrefix, checkRevision, checkSize, checkValue } from '../validate.js';
+import type { DeleteOptions, GetOptions, GetPrefixOptions, PutOptions } from './api.js';
+
+/** Options as an object (absent: `{}`); anything else is refused. */
+export function checkOptions<T extends WaitOptions>(opts: T | undefined): T {
+  if (opts === undefined) return {} as T;
+  checkWaitOptions(opts);
+  return opts;
+}
+
+/** An optional boolean option. */
+export function checkFlag(value: unknown, what: string): void {
+  if (value !== undefined && typeof value !== 'boolean') throw new InvalidArgumentError(`${what} must be a boolean, got ${typeof value}`);
+}
+
+/**
+ * Runs one call of `client` under the scope of `opts` (`signal`, `timeoutMs`):
+ * `ClosedError` after close, `AbortError`/`TimeoutError` when the scope aborts
+ * (the transport cancels the request; one that etcd never received writes nothing).
+ *
+ * @example
+ * ```ts
+ * const res = await scoped(client, { timeoutMs: 500 }, (signal) => client.core.transport.range({ key }, { signal }));
+ * ```
+ */
+export async function scoped<T>(client: ConclaveClient, opts: WaitOptions, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  client.core.checkOpen();
+  const scope = new WaitScope(opts);
+  try {
+    return await call(scope.signal);
+  } finally {
+    scope.dispose();
+  }
+}
+
+/**
+ * `get(key, { revision, signal, timeoutMs })`.
+ *
+ * @example
+ * ```ts
+ * const kv = await getKey(client, 'config/mode', { revision: 42n });
+ * ```
+ */
+export async function getKey(client: ConclaveClient, key: string, options?: GetOptions): Promise<KeyValue | undefined> {
+  checkKey(key);
+  const opts = checkOptions(options);
+  if (opts.revision !== undefined) checkRevision(opts.revision, 'revision');
+  const res = await scoped(client, opts, (signal) =>
+    client.core.transport.range({ key: client.ns.key(toBytes(key)), revision: opts.revision }, { signal }),
+  );
+  client.core.observe(res.header);
+  const kv = res.kvs[0];
+  return kv && toKeyValue(kv, client.ns.prefix.length);
+}
+
+/**
+ * `getPrefix(prefix, { revision, limit, keysOnly, signal, timeoutMs })`: the keys in key order.
+ *
+ * @example
+ * ```ts
+ * const page = await getPrefixKeys(client, 'jobs/', { limit: 100, keysOnly: true });
+ * ```
+ */
+export async function getPrefixKeys(client: ConclaveClient, prefix: string, options?: GetPrefixOptions): Promise<KeyValue[]> {
+  checkPrefix(prefix);
+  const opts = checkOptions(options);
+  if (opts.revision !== undefined) checkRevision(opts.revision, 'revision');
+  const { limit } = opts;
+  if (limit !== undefined && (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 0)) {
+    throw new InvalidArgumentError(`limit must be a non-negative integer, got ${String(limit)}`);
+  }
+  checkFlag(opts.keysOnly, 'keysOnly');
+  const range = client.ns.prefixRange(toBytes(prefix));
+  const request = {
+    ...range,
+    sortOrder: 'ascend' as const,
+    sortTarget: 'key' as const,
+    revision: opts.revision,
+    limit: limit ? BigInt(limit) : undefined,
+    keysOnly: opts.keysOnly === true ? true : undefined,
+  };
+  const res = await scoped(client, opts, (signal) => client.core.transport.range(request, { signal }));
+  client.core.observe(res.header);
+  const depth = client.ns.prefix.length;
+  return res.kvs.map((kv) => toKeyValue(kv, depth));
+}
+
+/**
+ * `put(key, value, { lease, signal, timeoutMs })`.
+ *
+ * @example
+ * ```ts
+ * const { revision } = await putKey(client, 'config/mode', 'active', { timeoutMs: 2000 });
+ * ```
+ */
+export async function putKey(client: ConclaveClient, key: string, value: string | Bytes, options?: PutOptions): Promise<{ revision: Rev }> {
+  checkKey(key);
+  checkValue(value);
+  const opts = checkOptions(options);
+  if (opts.lease !== undefined) checkRevision(opts.lease, 'lease');
+  const stored = client.ns.key(toBytes(key));
+  const bytes = toBytes(value);
+  checkSize(stored, bytes, client.core.maxRequestBytes);
+  const res = await scoped(client, opts, (signal) => client.core.transport.put({ key: stored, value: bytes, lease: opts.lease }, { signal }));
+  client.core.observe(res.header);
+  return { revision: res.header.revision };
+}
+
+/**
+ * `delete(key, { prefix, signal, timeoutMs })`.
+ *
+ * @example
+ * ```ts
+ * const { deleted } = await deleteKeys(client, 'tmp/', { prefix: true });
+ * ```
+ */
+export async function deleteKeys(client: ConclaveClient, key: string, options?: DeleteOptions): Promise<{ deleted: number; revision: Rev }> {
+  const opts = checkOptions(options);
+  checkFlag(opts.prefix, 'prefix');
+  if (opts.prefix) checkPrefix(key);
+  else checkKey(key);
+  const range = opts.prefix ? client.ns.prefixRange(toBytes(key)) : { key: client.ns.key(toBytes(key)) };
+  const res = await scoped(client, opts, (signal) => client.core.transport.deleteRange(range, { signal }));
+  client.core.observe(res.header);
+  return { deleted: Number(res.deleted), revision: res.header.revision };
+}
