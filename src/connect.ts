@@ -9,6 +9,7 @@ import { Core } from './core/core.js';
 import { parseEndpoints } from './endpoints.js';
 import { ConclaveError, ConnectionError, InvalidArgumentError, abortErrorOf, throwIfAborted } from './errors.js';
 import { Namespace } from './namespace.js';
+import { Log, checkLogger } from './logger.js';
 import { resolveTelemetry } from './telemetry/load.js';
 import type { Transport, TransportOptions } from './transport.js';
 import type { Conclave, ConnectOptions, TransportName } from './types.js';
@@ -66,9 +67,17 @@ export async function connectWith(
   if (options.telemetry !== undefined && typeof options.telemetry !== 'boolean' && (typeof options.telemetry !== 'object' || options.telemetry === null)) {
     throw new InvalidArgumentError('telemetry must be a boolean or { meterProvider?, tracerProvider? }');
   }
+  checkLogger(options.logger);
   const telemetry = await resolveTelemetry(options.telemetry);
-  const transport = makeTransport(options, factories, { endpoints, auth: options.auth, tls: options.tls, dialTimeoutMs });
-  const core = new Core({ transport, root: new Namespace(toBytes(namespace)), sessionTtlSeconds, maxRequestBytes: DEFAULT_MAX_REQUEST_BYTES, telemetry });
+  const transport = makeTransport(options, factories, { endpoints, auth: options.auth, tls: options.tls, dialTimeoutMs, logger: options.logger });
+  const core = new Core({
+    transport,
+    root: new Namespace(toBytes(namespace)),
+    sessionTtlSeconds,
+    maxRequestBytes: DEFAULT_MAX_REQUEST_BYTES,
+    telemetry,
+    log: new Log(options.logger),
+  });
   const deadline = AbortSignal.timeout(dialTimeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
   try {

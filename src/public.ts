@@ -19,6 +19,7 @@ export {
   DeadlockError,
 } from './errors.js';
 export type { ConclaveErrorOptions } from './errors.js';
+export type { Logger, LogLevel } from './logger.js';
 export { DecodeError, BarrierFullError } from './recipes/errors.js';
 export { StmConflictError } from './kv/errors.js';
 export type {

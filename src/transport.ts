@@ -12,6 +12,7 @@
  *
  * @module
  */
+import type { Logger } from './logger.js';
 
 /**
  * An etcd revision, lease id or other int64, exact.
@@ -743,6 +744,8 @@ export interface TransportOptions {
   tls?: TlsOptions | undefined;
   /** Bounds connecting and each unary call's wait for a connection. Default 5000. */
   dialTimeoutMs?: number | undefined;
+  /** Where the adapter logs its retries (debug); see `connect({ logger })`. */
+  logger?: Logger | undefined;
 }
 
 /**

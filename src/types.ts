@@ -2,6 +2,7 @@
  * Public types of the Conclave client (the contract in API.md).
  * @module
  */
+import type { Logger } from './logger.js';
 import type { Observable } from 'rxjs';
 import type { AsyncValueIterator, IterateOptions } from './events/async-iterable.js';
 import type { ConclaveEvents } from './events/types.js';
@@ -178,6 +179,11 @@ export interface ConnectOptions {
    * names the providers to use.
    */
   telemetry?: boolean | TelemetryOptions;
+  /**
+   * Where the client logs reconnects, retries, session loss and lock handovers: any object with
+   * pino/console-style `debug`/`info`/`warn`/`error(fields, message)` methods. Silent without one.
+   */
+  logger?: Logger;
 }
 
 /**

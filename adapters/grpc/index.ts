@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { Log } from '../../src/logger.js';
 import type * as grpc from '@grpc/grpc-js';
 import { EtcdError, InvalidArgumentError } from '../../src/errors.js';
 import type {
@@ -169,6 +170,7 @@ class GrpcTransportImpl implements GrpcTransport {
       dialTimeoutMs: this.dialTimeoutMs,
       callTimeoutMs: positive(options.callTimeoutMs, 10_000, 'callTimeoutMs'),
     });
+    this.unary.log = new Log(options.logger);
     const auth = options.auth;
     if (auth) {
       this.tokens = new TokenManager(async () => {

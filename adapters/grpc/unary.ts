@@ -33,6 +33,7 @@
  * @module
  * @internal
  */
+import { SILENT, type Log } from '../../src/logger.js';
 import * as grpc from '@grpc/grpc-js';
 import { ClosedError, ConnectionError, TimeoutError, abortErrorOf, throwIfAborted } from '../../src/errors.js';
 import type { TokenManager } from './auth.js';
@@ -73,6 +74,8 @@ class AttemptFailure extends Error {
 export class UnaryCaller {
   /** Set by the transport when auth is configured. */
   tokens: TokenManager | undefined;
+  /** Where retries are logged (debug). */
+  log: Log = SILENT;
 
   constructor(
     private readonly channel: EtcdChannel,
@@ -146,6 +149,7 @@ export class UnaryCaller {
           const now = Date.now();
           const pause = Math.round(delays.next());
           if (now + pause < deadline) {
+            this.log.debug('retrying an idempotent etcd call after a connection failure', { method: method.path, delayMs: pause, error: f.details });
             await sleep(pause, signal);
             dialDeadline = dialDeadlineFrom(Date.now());
             continue;

@@ -30,6 +30,7 @@
  * @module
  * @internal
  */
+import { SILENT, type Log } from '../../src/logger.js';
 import { AuthError, ClosedError, ConclaveError, ConnectionError, TimeoutError, throwIfAborted } from '../../src/errors.js';
 import { TokenManager } from '../grpc/auth.js';
 import type { Json } from './codec.js';
@@ -104,6 +105,8 @@ interface RetryState {
 export class Gateway {
   /** Set when auth is configured. */
   tokens: TokenManager | undefined;
+  /** Where retries are logged (debug). */
+  log: Log = SILENT;
   private readonly endpoints: Endpoint[];
   private current = 0;
   private readonly inflight = new Inflight();
@@ -297,6 +300,7 @@ export class Gateway {
       throw f.error;
     }
     state.tries++;
+    this.log.debug('retrying an etcd call on the next endpoint', { attempt: state.tries, error: f.error.message });
     if (state.tries % this.endpoints.length === 0) {
       const pause = Math.round(state.delays.next());
       await sleep(Math.min(pause, Math.max(0, state.deadline - Date.now())), signal, this.inflight);

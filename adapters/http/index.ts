@@ -22,6 +22,7 @@
  *
  * @module
  */
+import { Log } from '../../src/logger.js';
 import { parseEndpoint } from '../../src/endpoints.js';
 import { EtcdError, InvalidArgumentError } from '../../src/errors.js';
 import type {
@@ -159,6 +160,7 @@ class HttpTransportImpl implements Transport {
       dialTimeoutMs: nonNegative(options.dialTimeoutMs, 5000, 'dialTimeoutMs'),
       callTimeoutMs: this.callTimeoutMs,
     });
+    this.gateway.log = new Log(options.logger);
     const auth = options.auth;
     if (auth) {
       this.gateway.tokens = new TokenManager(async () => {

@@ -5,6 +5,7 @@
  * @module
  * @internal
  */
+import { Log, SILENT } from '../logger.js';
 import { Subject, type Observable } from 'rxjs';
 import { toBytes } from '../bytes.js';
 import { ClosedError, type SessionLostError } from '../errors.js';
@@ -30,6 +31,8 @@ export interface CoreOptions {
   watch?: WatchHubOptions;
   /** Metrics and spans, only when a provider is really there (see src/telemetry/load.ts). */
   telemetry?: Telemetry | undefined;
+  /** The user's logger (silent by default). */
+  log?: Log | undefined;
 }
 
 /** A session of this client whose lease was lost. */
@@ -48,6 +51,8 @@ export class Core {
   readonly transport: Transport;
   readonly connection: ConnectionStatusMachine;
   readonly telemetry: Telemetry | undefined;
+  /** Where the client logs (the user's logger, or nowhere). */
+  readonly log: Log;
   readonly watchHub: WatchHub;
   readonly leaseHub: LeaseHub;
   /** Revokes leases closed, lost, or of unknown grant outcome (retried until etcd answers). */
@@ -69,10 +74,17 @@ export class Core {
 
   constructor(options: CoreOptions) {
     this.telemetry = options.telemetry;
+    this.log = options.log ?? SILENT;
     this.connection = new ConnectionStatusMachine(undefined, {
       onChange: (status) => {
-        if (status.state === 'disconnected') this.probeWhileDown();
-        if (status.state === 'reconnected') this.telemetry?.reconnected(status.downtimeMs);
+        if (status.state === 'disconnected') {
+          this.log.warn('etcd connection lost; calls are retried and watches resume when it is back', { error: status.reason });
+          this.probeWhileDown();
+        }
+        if (status.state === 'reconnected') {
+          this.log.info('etcd connection restored', { downtimeMs: status.downtimeMs });
+          this.telemetry?.reconnected(status.downtimeMs);
+        }
       },
     });
     this.transport = observeTransport(options.transport, {
@@ -85,7 +97,7 @@ export class Core {
     this.sessionTtlSeconds = options.sessionTtlSeconds;
     this.maxRequestBytes = options.maxRequestBytes;
     const observe = (h: ResponseHeader): void => this.observe(h);
-    this.watchHub = new WatchHub(this.transport, () => this.revision, observe, options.watch);
+    this.watchHub = new WatchHub(this.transport, () => this.revision, observe, { log: this.log, ...options.watch });
     this.leaseHub = new LeaseHub(this.transport, observe);
     this.revoker = new LeaseRevoker(this.transport, observe);
     this.markers = new SessionMarkers(this.watchHub, this.root, randomId());
@@ -133,9 +145,11 @@ export class Core {
       (id) => this.revoker.revoke(id),
       (s) => this.sessionEnded(s),
     );
-    session.lost$.subscribe(() =>
-      this.sessionLostSubject.next({ lease: session.lease, shared: this.defaultSession === session, error: session.signal.reason as SessionLostError }),
-    );
+    session.lost$.subscribe(() => {
+      const lost = { lease: session.lease, shared: this.defaultSession === session, error: session.signal.reason as SessionLostError };
+      this.log.warn('session lost: its locks, leaderships and registrations are lost with it', { lease: lost.lease.toString(16), shared: lost.shared, error: lost.error });
+      this.sessionLostSubject.next(lost);
+    });
     if (this.closing) {
       await session.close();
       throw new ClosedError();

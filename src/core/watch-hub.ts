@@ -41,6 +41,7 @@
  * @module
  * @internal
  */
+import type { Log } from '../logger.js';
 import { ExponentialBackoff, type IBackoff } from 'cockatiel';
 import { hex } from '../bytes.js';
 import { CompactedError } from '../errors.js';
@@ -61,6 +62,8 @@ export interface WatchHubOptions {
   progressTimeoutMs?: number;
   /** Batches kept per broadcast for late joiners; default 512. */
   historyBatches?: number;
+  /** Where resumes are logged. */
+  log?: Log;
 }
 
 type StreamState = 'idle' | 'open' | 'backoff' | 'closed';
@@ -341,8 +344,9 @@ export class WatchHub {
 
   // ---- resume ---------------------------------------------------------------
 
-  private streamFailed(_error: Error): void {
+  private streamFailed(error: Error): void {
     this.stream = undefined;
+    this.options.log?.info('watch stream failed; every watcher resumes from its last delivered revision', { error, watchers: this.broadcasts.size });
     for (const b of this.broadcasts.values()) {
       b.handle = undefined;
       b.confirmed = false;

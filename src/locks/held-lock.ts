@@ -89,6 +89,7 @@ export class HeldLock implements Lock {
     }
     this.session.signal.addEventListener('abort', this.onSessionEnd, { once: true });
     this.watchFrom(init.revision + 1n);
+    this.client.core.log.debug(`${this.what} acquired`, { key: this.key, fencingToken: this.fencingToken.toString() });
   }
 
   /** The state of the lock (see the module's table). */
@@ -156,6 +157,8 @@ export class HeldLock implements Lock {
   protected end(state: Exclude<HeldState, 'held'>, reason: Error, handOn = true): void {
     if (this.state_ !== 'held') return;
     this.state_ = state;
+    if (state === 'lost') this.client.core.log.warn(`${this.what} lost before it was released`, { key: this.key, fencingToken: this.fencingToken.toString(), error: reason });
+    else this.client.core.log.debug(`${this.what} ${state}`, { key: this.key, fencingToken: this.fencingToken.toString() });
     this.session.signal.removeEventListener('abort', this.onSessionEnd);
     this.watchToken = undefined;
     const unwatch = this.unwatch;
