@@ -21,13 +21,16 @@ try {
   const election = workers[0]!.election('scheduler');
   election.leader$.pipe(filter((l) => l !== undefined), take(2)).subscribe((l) => console.log(`  leader$: ${text.decode(l!.value)} (term ${l!.revision})`));
   const first = await workers[0]!.election('scheduler').campaign('w1');
-  const waiting = [workers[1]!.election('scheduler').campaign('w2'), workers[2]!.election('scheduler').campaign('w3')];
+  // w2 and w3 line up behind w1 (in the order their campaign keys are created).
+  const waiting = ['w2', 'w3'].map((name, i) => workers[i + 1]!.election('scheduler').campaign(name).then((term) => ({ name, term })));
   console.log(`  w1 leads, fencing token ${first.revision}; w2 and w3 wait in line`);
   await first.resign();
-  const next = await waiting[0]!;
-  console.log(`  w1 resigned -> w2 leads at once, token ${next.revision} (> ${first.revision})`);
-  await next.resign();
-  await (await waiting[1]!).resign();
+  const next = await Promise.race(waiting);
+  console.log(`  w1 resigned -> ${next.name} leads at once, token ${next.term.revision} (> ${first.revision})`);
+  await next.term.resign();
+  const last = await waiting[next.name === 'w2' ? 1 : 0]!;
+  console.log(`  ${next.name} resigned -> ${last.name} leads, token ${last.term.revision}`);
+  await last.term.resign();
 
   // 2. A lock and fenced writes.
   console.log('== mutex with fencing tokens');
