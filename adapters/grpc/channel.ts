@@ -15,6 +15,8 @@
  * @module
  * @internal
  */
+import { isIP } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { ClosedError, ConnectionError, InvalidArgumentError, abortErrorOf } from '../../src/errors.js';
 import type { TlsOptions } from '../../src/transport.js';
@@ -44,6 +46,21 @@ const PROBE_PATH = '/conclave.Probe/LastConnectionError';
 /** What Node's TLS (OpenSSL) says when a certificate is refused or the handshake fails. */
 const TLS_FAILURE = /certificate|SSL routines|alert|self[- ]signed|unable to (verify|get)|Hostname\/IP does not match|ERR_TLS_|ERR_SSL_/i;
 
+/** True when a TLS handshake (certificate not checked) with `host:port` succeeds within a second. */
+function speaksTlsAt(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tlsConnect({ host, port, rejectUnauthorized: false, ...(isIP(host) ? {} : { servername: host }) });
+    const done = (ok: boolean): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), 1_000);
+    socket.once('secureConnect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
 /** Owns the grpc-js client/channel; resolves host names lazily (once, started at creation). */
 export class EtcdChannel {
   readonly endpoints: readonly ParsedEndpoint[];
@@ -53,6 +70,8 @@ export class EtcdChannel {
   private closed = false;
   /** `host:port` of the member that answered the last call ('' until one did). */
   lastPeer = '';
+  /** True once the channel was READY: before that, a channel in TRANSIENT_FAILURE means every endpoint refused. */
+  private everReady = false;
 
   constructor(private readonly config: ChannelConfig) {
     if (config.endpoints.length === 0) throw new InvalidArgumentError('no etcd endpoints configured');
@@ -118,11 +137,21 @@ export class EtcdChannel {
       if (this.closed) throw new ClosedError('transport is closed');
       if (signal?.aborted) throw abortErrorOf(signal);
       const state = channel.getConnectivityState(true);
-      if (state === grpc.connectivityState.READY) return;
+      if (state === grpc.connectivityState.READY) {
+        this.everReady = true;
+        return;
+      }
       if (state === grpc.connectivityState.SHUTDOWN) throw new ClosedError('transport is closed');
       if (state === grpc.connectivityState.TRANSIENT_FAILURE) {
         const tls = await this.tlsFailure(client);
         if (tls) throw tls;
+        // Never connected and every endpoint failed (pick_first tried them all): fail now, with
+        // the cause, instead of when the dial timeout runs out. Once connected, a refusing member
+        // (restarting) is waited for within dialTimeoutMs as before.
+        if (!this.everReady) {
+          const refused = await this.refusedFailure(client);
+          if (refused) throw refused;
+        }
       }
       if (Date.now() >= deadline) throw await this.dialFailure(client, dialTimeoutMs);
       await new Promise<void>((resolve, reject) => {
@@ -159,6 +188,30 @@ export class EtcdChannel {
     const where = this.endpoints.map((e) => e.original).join(', ');
     const cause = Object.assign(new Error(message), { name: 'TlsError' });
     return new ConnectionError(`TLS with etcd (${where}) failed: ${message}`, { cause, retryable: false });
+  }
+
+  /**
+   * The error for a channel that never connected and whose every endpoint failed at once
+   * (refused, unreachable, reset, closed during the handshake); the cause keeps grpc-js's last
+   * connection error (its message, with the system error code such as `ECONNREFUSED` when it has one).
+   */
+  async refusedFailure(client: grpc.Client): Promise<ConnectionError | undefined> {
+    const last = await this.lastConnectionError(client);
+    const message = last?.replace(/^No connection established\. Last error: (Error: )?/, '').replace(/\. Resolution note:.*$/s, '');
+    if (!message) return undefined;
+    const where = this.endpoints.map((e) => e.original).join(', ');
+    const code = /\b(E[A-Z]{4,})\b/.exec(message)?.[1];
+    if (!code && !this.security.secure) {
+      // No system error: the peer took the connection and dropped it. A TLS port does that to a
+      // plain dial: say so (retrying cannot help) rather than "Failed to connect".
+      const speaksTls = await Promise.all(this.endpoints.map((e) => speaksTlsAt(e.host, e.port)));
+      if (speaksTls.every(Boolean)) {
+        const cause = Object.assign(new Error(`etcd at ${where} speaks TLS (a TLS handshake succeeded) but the client dialed without TLS`), { name: 'TlsError' });
+        return new ConnectionError(`cannot connect to etcd (${where}): it expects TLS; pass tls options or use https:// endpoints`, { cause, retryable: false });
+      }
+    }
+    const cause = Object.assign(new Error(message), code ? { code } : {});
+    return new ConnectionError(`cannot connect to etcd (${where}): ${message}`, { cause });
   }
 
   /**

@@ -107,6 +107,8 @@ export class Gateway {
   tokens: TokenManager | undefined;
   /** Where retries are logged (debug). */
   log: Log = SILENT;
+  /** True once any endpoint answered: before that, every endpoint refusing fails the call at once. */
+  private everAnswered = false;
   private readonly endpoints: Endpoint[];
   private current = 0;
   private readonly inflight = new Inflight();
@@ -283,6 +285,10 @@ export class Gateway {
     const now = Date.now();
     if (f.kind === 'not-sent') {
       this.markBroken(index);
+      // Never reached etcd, and every endpoint has now refused (or is unknown, unreachable): fail
+      // at once, the system error (e.g. ECONNREFUSED) kept as the cause, rather than at the dial
+      // deadline. Once connected, a refusing member is waited for within dialTimeoutMs.
+      if (!this.everAnswered && state.tries + 1 >= this.endpoints.length) throw f.error;
       if (now >= state.dialDeadline || now >= state.deadline) {
         const where = this.endpoints.map((e) => e.base).join(', ');
         throw new ConnectionError(`no connection to etcd (${where}) within ${this.config.dialTimeoutMs} ms: ${f.error.message}`, { cause: f.error });
@@ -320,6 +326,7 @@ export class Gateway {
         if (signal.aborted) throw err;
         throw fetchFailure(err, url);
       }
+      this.everAnswered = true;
       if (response.ok) {
         ep.settled = true;
         return { response, url };

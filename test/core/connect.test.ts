@@ -16,6 +16,19 @@ describe('connect', () => {
     expect(performance.now() - started).toBeLessThan(1500 + 1000);
   });
 
+  it.each(['grpc', 'grpc-proxy', 'http'] as const)('[%s] every endpoint refusing fails at once (not at the dial timeout), ECONNREFUSED kept in the cause chain', async (transport) => {
+    const ports = [await freePort(), await freePort()];
+    const dialTimeoutMs = 20_000;
+    const started = performance.now();
+    const err = await connect({ endpoints: ports.map((p) => `127.0.0.1:${p}`), transport, dialTimeoutMs }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect((err as ConnectionError).retryable).toBe(true);
+    expect(performance.now() - started).toBeLessThan(dialTimeoutMs / 2);
+    const chain: string[] = [];
+    for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined, i = 0; e && i < 6; e = e.cause as typeof e, i++) chain.push(`${String(e.code)} ${String(e.message)}`);
+    expect(chain.join(' <- ')).toMatch(/ECONNREFUSED/);
+  });
+
   it('to a port that accepts but never answers fails with ConnectionError within the dial timeout', async () => {
     const silent: Server = createServer(() => {});
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
