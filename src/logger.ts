@@ -22,7 +22,15 @@ export interface Logger {
   error?(fields: Record<string, unknown>, message: string): void;
 }
 
-/** The levels a {@link Logger} may have. */
+/**
+ * The levels a {@link Logger} may have.
+ *
+ * @example
+ * ```ts
+ * const quiet: LogLevel[] = ['warn', 'error'];
+ * const logger = Object.fromEntries(quiet.map((l) => [l, console[l]])); // warnings and errors only
+ * ```
+ */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
