@@ -7,8 +7,6 @@
  */
 
 type Listener = (...args: any[]) => void; // eslint-disable-line @typescript-eslint/no-explicit-any -- listeners of every event, stored untyped
-type Args<M, K extends keyof M> = M[K] extends unknown[] ? M[K] : never;
-type Handler<M, K extends keyof M> = (...args: Args<M, K>) => void;
 
 interface Entry {
   fn: Listener;
@@ -28,31 +26,31 @@ interface Entry {
 export class TypedEmitter<M extends { [K in keyof M]: unknown[] }> {
   #entries = new Map<keyof M, Entry[]>();
 
-  #add<K extends keyof M>(event: K, fn: Handler<M, K>, once: boolean, prepend: boolean): this {
+  #add<K extends keyof M>(event: K, fn: (...args: M[K]) => void, once: boolean, prepend: boolean): this {
     const list = this.#entries.get(event) ?? [];
     const entry = { fn: fn as Listener, once };
     this.#entries.set(event, prepend ? [entry, ...list] : [...list, entry]);
     return this;
   }
 
-  on<K extends keyof M>(event: K, listener: Handler<M, K>): this {
+  on<K extends keyof M>(event: K, listener: (...args: M[K]) => void): this {
     return this.#add(event, listener, false, false);
   }
-  addListener<K extends keyof M>(event: K, listener: Handler<M, K>): this {
+  addListener<K extends keyof M>(event: K, listener: (...args: M[K]) => void): this {
     return this.#add(event, listener, false, false);
   }
-  once<K extends keyof M>(event: K, listener: Handler<M, K>): this {
+  once<K extends keyof M>(event: K, listener: (...args: M[K]) => void): this {
     return this.#add(event, listener, true, false);
   }
-  prependListener<K extends keyof M>(event: K, listener: Handler<M, K>): this {
+  prependListener<K extends keyof M>(event: K, listener: (...args: M[K]) => void): this {
     return this.#add(event, listener, false, true);
   }
-  prependOnceListener<K extends keyof M>(event: K, listener: Handler<M, K>): this {
+  prependOnceListener<K extends keyof M>(event: K, listener: (...args: M[K]) => void): this {
     return this.#add(event, listener, true, true);
   }
 
   /** Removes the most recently added registration of `listener` for `event`. */
-  off<K extends keyof M>(event: K, listener: Handler<M, K>): this {
+  off<K extends keyof M>(event: K, listener: (...args: M[K]) => void): this {
     const list = this.#entries.get(event);
     if (!list) return this;
     const i = list.map((e) => e.fn).lastIndexOf(listener as Listener);
@@ -62,7 +60,7 @@ export class TypedEmitter<M extends { [K in keyof M]: unknown[] }> {
     else this.#entries.set(event, next);
     return this;
   }
-  removeListener<K extends keyof M>(event: K, listener: Handler<M, K>): this {
+  removeListener<K extends keyof M>(event: K, listener: (...args: M[K]) => void): this {
     return this.off(event, listener);
   }
   removeAllListeners(event?: keyof M): this {
@@ -72,7 +70,7 @@ export class TypedEmitter<M extends { [K in keyof M]: unknown[] }> {
   }
 
   /** Calls every listener of `event` with `args`; true when there was one. */
-  emit<K extends keyof M>(event: K, ...args: Args<M, K>): boolean {
+  emit<K extends keyof M>(event: K, ...args: M[K]): boolean {
     const list = this.#entries.get(event);
     if (!list || list.length === 0) return false;
     const onces = list.filter((e) => e.once);
@@ -85,10 +83,10 @@ export class TypedEmitter<M extends { [K in keyof M]: unknown[] }> {
     return true;
   }
 
-  listeners<K extends keyof M>(event: K): Array<Handler<M, K>> {
-    return (this.#entries.get(event) ?? []).map((e) => e.fn as Handler<M, K>);
+  listeners<K extends keyof M>(event: K): Array<(...args: M[K]) => void> {
+    return (this.#entries.get(event) ?? []).map((e) => e.fn as (...args: M[K]) => void);
   }
-  rawListeners<K extends keyof M>(event: K): Array<Handler<M, K>> {
+  rawListeners<K extends keyof M>(event: K): Array<(...args: M[K]) => void> {
     return this.listeners(event);
   }
   listenerCount(event: keyof M): number {
