@@ -409,6 +409,22 @@ export interface Leadership extends AsyncDisposable, FencedWrites {
 }
 
 /**
+ * Options of {@link Election.lead}.
+ *
+ * @example
+ * ```ts
+ * const stop = new AbortController();
+ * await client.election('scheduler').lead('node-1', runScheduler, { signal: stop.signal, onError: console.error });
+ * ```
+ */
+export interface LeadOptions {
+  /** Stop: resign (if leading), stop campaigning; `lead` resolves once `work` settled. */
+  signal?: AbortSignal;
+  /** Receives what `work` threw (default: emitted as `'error'` on `client.events`). */
+  onError?: (err: unknown) => void;
+}
+
+/**
  * Leader election, compatible with Go's `concurrency.Election` and `etcdctl elect`.
  *
  * @example
@@ -421,6 +437,14 @@ export interface Leadership extends AsyncDisposable, FencedWrites {
 export interface Election {
   /** Resolves when elected. */
   campaign(value: string | Bytes, opts?: { signal?: AbortSignal }): Promise<Leadership>;
+  /**
+   * The leader loop: campaigns; when elected runs `work(term)`; when the term is lost
+   * (`term.signal` aborts) waits for `work` to settle and campaigns again; when `work`
+   * settles while leader, resigns and campaigns again. Errors of `work` go to `opts.onError`,
+   * else to `client.events` (`'error'`). Resolves once `opts.signal` aborted and `work`
+   * settled (resigning first); rejects with `ClosedError` when the client closes.
+   */
+  lead(value: string | Bytes, work: (term: Leadership) => Promise<void> | void, opts?: LeadOptions): Promise<void>;
   leader(): Promise<Leader | undefined>;
   /** The current leader at subscribe, then every change; `undefined` = no leader. */
   readonly leader$: Observable<Leader | undefined>;

@@ -20,8 +20,9 @@ import { isOwnKey, ownKeys, SESSION_SUFFIX, shapeOf } from '../locks/own-keys.js
 import { enqueueSessionKey, waitForTurn } from '../locks/session-key.js';
 import { checkWaitOptions, WaitScope } from '../locks/wait-scope.js';
 import type { Bytes } from '../transport.js';
-import type { Election, Leader, Leadership, WaitOptions } from '../types.js';
+import type { Election, LeadOptions, Leader, Leadership, WaitOptions } from '../types.js';
 import { checkSize, checkValue } from '../validate.js';
+import { lead } from './lead.js';
 import { LeadershipImpl } from './leadership.js';
 import { leaderStream, toLeader } from './leader-stream.js';
 
@@ -56,6 +57,10 @@ class ElectionImpl implements Election {
     } finally {
       scope.dispose();
     }
+  }
+
+  lead(value: string | Bytes, work: (term: Leadership) => Promise<void> | void, opts?: LeadOptions): Promise<void> {
+    return lead(this.client, this, this.name, value, work, opts);
   }
 
   async leader(): Promise<Leader | undefined> {
