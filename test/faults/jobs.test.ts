@@ -39,7 +39,8 @@ async function until(check: () => boolean, what: string, ms = 30_000): Promise<v
   }
 }
 
-const eventsOf = (list: readonly ClientProcess[], name: string) => list.flatMap((w) => w.events.filter((e) => e.event === name).map((e) => ({ ...e, by: w.label })));
+const eventsOf = (list: readonly ClientProcess[], name: string): Array<Record<string, unknown> & { by: string }> =>
+  list.flatMap((w) => w.events.filter((e) => e.event === name).map((e) => ({ ...e, by: w.label })));
 
 it('4 producers × 4 consumers, 2,000 items: each handled exactly once', async () => {
   const queue = `${uniquePrefix('jobs processes')}q`;
@@ -58,8 +59,8 @@ it('4 producers × 4 consumers, 2,000 items: each handled exactly once', async (
   expect(new Set(done.map((e) => e.by)).size).toBe(4);
   const observer = await connect({ endpoints: sharedCluster().endpoints });
   clients.push(observer);
-  expect(await observer.getPrefix(`${queue}/`, { keysOnly: true })).toEqual([]);
-  expect(await observer.getPrefix(`__jobs/${encodeURIComponent(queue)}/`, { keysOnly: true })).toEqual([]);
+  expect(await observer.getPrefix(`${queue}/`)).toEqual([]);
+  expect(await observer.getPrefix(`__jobs/${encodeURIComponent(queue)}/`)).toEqual([]);
   for (const w of procs) await w.kill();
 }, 90_000);
 
@@ -87,7 +88,7 @@ for (const fault of ['kill -9', 'SIGSTOP'] as const) {
       expect(stuck!.events.filter((e) => e.event === 'done' && e['id'] === 7 && e['lost'] === false)).toEqual([]);
     }
     await healthy!.request('stop', { id: `process:${queue}` });
-    expect(await producer.getPrefix(`${queue}/`, { keysOnly: true })).toEqual([]);
+    expect(await producer.getPrefix(`${queue}/`)).toEqual([]);
     await Promise.allSettled([stuck!.kill(), healthy!.kill()]);
   }, 60_000);
 }
@@ -171,6 +172,6 @@ it('the dead-letter move under an etcd member kill: every item ends in the dead-
   const ids = items.map((kv) => (JSON.parse(new TextDecoder().decode(kv.value)) as { id: number }).id).sort((a, b) => a - b);
   expect(ids).toEqual(Array.from({ length: N }, (_, i) => i));
   expect(await c.getPrefix(`${queue}/`)).toEqual([]);
-  expect(await c.getPrefix(`__jobs/${encodeURIComponent(`${queue}.dead`)}/dead/`, { keysOnly: true })).toHaveLength(N);
+  expect(await c.getPrefix(`__jobs/${encodeURIComponent(`${queue}.dead`)}/dead/`)).toHaveLength(N);
   void dead;
 }, 120_000);
