@@ -427,6 +427,22 @@ export interface Leadership extends AsyncDisposable, FencedWrites {
 }
 
 /**
+ * Options of {@link Election.lead}.
+ *
+ * @example
+ * ```ts
+ * const stop = new AbortController();
+ * await client.election('scheduler').lead('node-1', runScheduler, { signal: stop.signal, onError: console.error });
+ * ```
+ */
+export interface LeadOptions {
+  /** Stop: resign (if leading), stop campaigning; `lead` resolves once `work` settled. */
+  signal?: AbortSignal;
+  /** Receives what `work` threw (default: emitted as `'error'` on `client.events`). */
+  onError?: (err: unknown) => void;
+}
+
+/**
  * Leader election, compatible with Go's `concurrency.Election` and `etcdctl elect`.
  *
  * @example
@@ -439,6 +455,14 @@ export interface Leadership extends AsyncDisposable, FencedWrites {
 export interface Election {
   /** Resolves when elected. */
   campaign(value: string | Bytes, opts?: WaitOptions): Promise<Leadership>;
+  /**
+   * The leader loop: campaigns; when elected runs `work(term)`; when the term is lost
+   * (`term.signal` aborts) waits for `work` to settle and campaigns again; when `work`
+   * settles while leader, resigns and campaigns again. Errors of `work` go to `opts.onError`,
+   * else to `client.events` (`'error'`). Resolves once `opts.signal` aborted and `work`
+   * settled (resigning first); rejects with `ClosedError` when the client closes.
+   */
+  lead(value: string | Bytes, work: (term: Leadership) => Promise<void> | void, opts?: LeadOptions): Promise<void>;
   leader(): Promise<Leader | undefined>;
   /** The current leader at subscribe, then every change; `undefined` = no leader. */
   readonly leader$: Observable<Leader | undefined>;
@@ -507,6 +531,62 @@ export interface QueueClaim<T> extends AsyncDisposable {
 }
 
 /**
+ * Options of `enqueue` (both queues).
+ *
+ * @example
+ * ```ts
+ * await client.queue('mail').enqueue({ to: 'a@b.c' }, { delayMs: 60_000 }); // not delivered before a minute
+ * ```
+ */
+export interface EnqueueOptions {
+  /** Not delivered before this many ms (then FIFO by due time). Delayed items wait beside the queue, under `__jobs/`, until a `process()` consumer moves them in. */
+  delayMs?: number;
+}
+
+/**
+ * One delivery of an item to a `process()` handler.
+ *
+ * @example
+ * ```ts
+ * await queue.process(async (value, job) => {
+ *   console.log(job.id, 'attempt', job.attempt);
+ *   await fetch(url, { signal: job.signal }); // aborted when the delivery is lost (visibility timeout, session lost, stop)
+ * });
+ * ```
+ */
+export interface Job {
+  /** The item's key: the same across deliveries. */
+  readonly id: string;
+  /** 1, 2, ...: every delivery counts, whatever ended the earlier ones. */
+  readonly attempt: number;
+  /** Aborted when this delivery is lost: visibility timeout (`TimeoutError`), lost session (`LockLostError`). */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Options of `process()` (both queues).
+ *
+ * @example
+ * ```ts
+ * await queue.process(handle, { concurrency: 4, maxDeliveries: 5, retryDelayMs: 2_000, visibilityTimeoutMs: 60_000, signal });
+ * ```
+ */
+export interface ProcessOptions {
+  /** Handlers running at once for this `process()` call; default 1. */
+  concurrency?: number;
+  /** A handler still running after this loses the item: `job.signal` aborts and it is redelivered; default none. */
+  visibilityTimeoutMs?: number;
+  /** After this many deliveries that did not succeed the item moves to the dead-letter queue; default no limit. */
+  maxDeliveries?: number;
+  /** Name of the queue (same client namespace) that receives it; default `${name}.dead`. */
+  deadLetter?: string;
+  /** Delay before a failed item is delivered again; default 1000. */
+  retryDelayMs?: number;
+  /** Stop taking items; `process()` resolves once running handlers settled. */
+  signal?: AbortSignal;
+}
+
+/**
  * A FIFO queue (etcd's `recipe.Queue` layout): each item goes to exactly one consumer.
  *
  * @example
@@ -517,11 +597,19 @@ export interface QueueClaim<T> extends AsyncDisposable {
  * ```
  */
 export interface Queue<T> {
-  enqueue(value: T): Promise<void>;
+  /** With `delayMs`, not delivered before that many ms. */
+  enqueue(value: T, opts?: EnqueueOptions): Promise<void>;
   /** Waits; each item goes to exactly one dequeuer. At-most-once: the item is deleted when taken. */
   dequeue(opts?: { signal?: AbortSignal }): Promise<T>;
   /** Waits, like `dequeue`, but at-least-once: the item stays until `ack()`, and comes back if this client's session is lost. */
   claim(opts?: { signal?: AbortSignal }): Promise<QueueClaim<T>>;
+  /**
+   * Jobs: runs `handler` for each item, at least once (deleted only after the handler resolved);
+   * a throw, a lost session or a visibility timeout redelivers it with `attempt + 1`, up to
+   * `maxDeliveries`, then it moves to the dead-letter queue. Resolves once `opts.signal` aborted
+   * and running handlers settled; rejects with `ClosedError` when the client closes.
+   */
+  process(handler: (value: T, job: Job) => Promise<void>, opts?: ProcessOptions): Promise<void>;
 }
 
 /**
@@ -537,10 +625,12 @@ export interface Queue<T> {
  */
 export interface PriorityQueue<T> {
   /** Lower number = served first; FIFO within a priority. `priority` is an integer in 0..65535. */
-  enqueue(value: T, priority: number): Promise<void>;
+  enqueue(value: T, priority: number, opts?: EnqueueOptions): Promise<void>;
   dequeue(opts?: { signal?: AbortSignal }): Promise<T>;
   /** At-least-once, as {@link Queue.claim}. */
   claim(opts?: { signal?: AbortSignal }): Promise<QueueClaim<T>>;
+  /** Jobs, as {@link Queue.process}. */
+  process(handler: (value: T, job: Job) => Promise<void>, opts?: ProcessOptions): Promise<void>;
 }
 
 // ---- Service registry ----------------------------------------------------------

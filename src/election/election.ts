@@ -21,8 +21,9 @@ import { enqueueSessionKey, waitForTurn, type QueuedKey } from '../locks/session
 import type { SessionImpl } from '../core/session.js';
 import { checkWaitOptions, WaitScope } from '../locks/wait-scope.js';
 import type { Bytes, Rev } from '../transport.js';
-import type { Election, Leader, Leadership, WaitOptions } from '../types.js';
+import type { Election, LeadOptions, Leader, Leadership, WaitOptions } from '../types.js';
 import { checkSize, checkValue, NAME_COPIES } from '../validate.js';
+import { lead } from './lead.js';
 import { LeadershipImpl } from './leadership.js';
 import { leaderStream, toLeader } from './leader-stream.js';
 
@@ -78,6 +79,10 @@ class ElectionImpl implements Election {
     } finally {
       scope.dispose();
     }
+  }
+
+  lead(value: string | Bytes, work: (term: Leadership) => Promise<void> | void, opts?: LeadOptions): Promise<void> {
+    return lead(this.client, this, this.name, value, work, opts);
   }
 
   async leader(): Promise<Leader | undefined> {

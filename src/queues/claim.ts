@@ -33,6 +33,8 @@ export class QueueClaimImpl<T> implements QueueClaim<T> {
     readonly value: T,
     /** Called when the item goes back to the queue through this claim. */
     private readonly onReturn: () => void = () => {},
+    /** Stored keys deleted with the item by `ack()` (the jobs mode's bookkeeping of the item). */
+    private readonly ackAlso: readonly Uint8Array[] = [],
   ) {
     this.key = item.key;
     this.claim = item.claim!;
@@ -49,7 +51,7 @@ export class QueueClaimImpl<T> implements QueueClaim<T> {
     this.ackSent = true;
     const { res, retried } = await this.guarded({
       compare: [{ target: 'create', result: 'equal', key: this.claim.marker, value: this.claim.markerRevision }],
-      success: [op.del({ key: this.item.stored }), op.del({ key: this.claim.marker })],
+      success: [op.del({ key: this.item.stored }), op.del({ key: this.claim.marker }), ...this.ackAlso.map((key) => op.del({ key }))],
       failure: [op.range({ key: this.item.stored, keysOnly: true })],
     });
     // A re-sent ack whose guard fails: the earlier attempt was applied if the item is gone (or its key holds a newer item).

@@ -32,10 +32,11 @@ import type { WatchEvent } from '../types.js';
 import { Backoff, sleep } from '../recipes/abort.js';
 import { Inbox } from '../recipes/inbox.js';
 import { op, rangeOf, type Store } from '../recipes/store.js';
+import { counterKeyOf } from './job-keys.js';
 import type { QueueLayout } from './layout.js';
 import { dropMarker, finishTake, placeMarker, type Candidate, type TakenItem } from './markers.js';
 
-export type TakeMode = 'take' | 'claim';
+export type TakeMode = 'take' | 'claim' | 'job';
 export type { HeldClaim, TakenItem } from './markers.js';
 
 interface Waiter {
@@ -196,7 +197,7 @@ export class Dispatcher {
         const key = store.userKey(kv.key);
         const suffix = layout.itemSuffix(key);
         if (suffix === undefined || claimed.has(suffix)) continue;
-        candidates.push({ key, stored: kv.key, modRevision: kv.modRevision, marker: store.key(layout.claimsPrefix + suffix) });
+        candidates.push({ key, stored: kv.key, modRevision: kv.modRevision, marker: store.key(layout.claimsPrefix + suffix), suffix });
       }
       const last = page.kvs[page.kvs.length - 1];
       if (candidates.length > 0 || !page.more || !last) return { revision, candidates };
@@ -215,7 +216,10 @@ export class Dispatcher {
       // Shifted only once its claim was decided: a failure before that (e.g. the session's grant
       // lost its reply) must not drop the head item from the cached scan (FIFO would break).
       const candidate = candidates[0]!;
-      const item = await placeMarker(this.store, candidate, await this.store.core.session());
+      // A job's delivery is counted by the claim txn itself (see `job-keys.ts`).
+      const counter =
+        this.waiters[0]?.mode === 'job' ? this.store.key(counterKeyOf(this.layout.name, candidate.suffix!, candidate.modRevision)) : undefined;
+      const item = await placeMarker(this.store, { ...candidate, counter }, await this.store.core.session());
       candidates.shift();
       if (!item) {
         contended = true;
@@ -245,7 +249,7 @@ export class Dispatcher {
       await dropMarker(this.store, item.claim!);
       return false;
     }
-    if (head.mode === 'claim') {
+    if (head.mode !== 'take') {
       this.remove(head);
       head.resolve(item);
       return true;

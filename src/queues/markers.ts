@@ -40,6 +40,10 @@ export interface TakenItem {
   /** Mod revision of the item when it was taken (its enqueue revision). */
   revision: bigint;
   claim?: HeldClaim | undefined;
+  /** Jobs mode: the item's key after the queue's prefix. */
+  suffix?: string | undefined;
+  /** Jobs mode: deliveries of this item so far, this one included (the counter's version after the claim). */
+  deliveries?: number | undefined;
 }
 
 /** An item found by a scan. */
@@ -48,6 +52,10 @@ export interface Candidate {
   stored: Bytes;
   modRevision: bigint;
   marker: Bytes;
+  /** The item's key after the queue's prefix. */
+  suffix?: string | undefined;
+  /** Jobs mode: the stored delivery counter bumped by the claim txn (see `job-keys.ts`). */
+  counter?: Bytes | undefined;
 }
 
 /** How long the history read that settles a double fault may take. */
@@ -97,28 +105,39 @@ function guards(candidate: Candidate): Compare[] {
  */
 export async function placeMarker(store: Store, candidate: Candidate, session: SessionImpl): Promise<TakenItem | undefined> {
   const token = new TextEncoder().encode(hex(globalThis.crypto.getRandomValues(new Uint8Array(16))));
+  const { counter } = candidate;
   const request: TxnRequest = {
     compare: guards(candidate),
-    success: [op.range({ key: candidate.stored }), op.put({ key: candidate.marker, value: token, lease: session.lease })],
+    success: [
+      op.range({ key: candidate.stored }),
+      op.put({ key: candidate.marker, value: token, lease: session.lease }),
+      // Jobs mode: count the delivery in the same txn as the claim, so every delivery counts whatever ends it.
+      ...(counter ? [op.range({ key: counter, keysOnly: true }), op.put({ key: counter, value: new Uint8Array(0) })] : []),
+    ],
     failure: [],
   };
-  const held = (value: Bytes, markerRevision: bigint): TakenItem => ({
+  const held = (value: Bytes, markerRevision: bigint, deliveries?: number): TakenItem => ({
     key: candidate.key,
     stored: candidate.stored,
     value,
     revision: candidate.modRevision,
     claim: { marker: candidate.marker, markerRevision, session },
+    suffix: candidate.suffix,
+    deliveries,
   });
   try {
     const res = await store.txn(request);
     const kv = res.succeeded ? rangeOf(res, 0).kvs[0] : undefined;
-    return kv && held(kv.value, res.header.revision);
+    const deliveries = counter && res.succeeded ? Number(rangeOf(res, 2).kvs[0]?.version ?? 0n) + 1 : undefined;
+    return kv && held(kv.value, res.header.revision, deliveries);
   } catch (error) {
     if (!unknownOutcome(error)) throw error;
     const now = await readBoth(store, candidate.marker, candidate.stored, session);
     const marker = now?.marker;
     if (!marker || !sameBytes(marker.value, token)) throw error;
-    const claimed = held(now.item?.value ?? new Uint8Array(0), marker.createRevision);
+    // Ours: the counter was bumped by the same txn, and nobody bumps it while the marker is ours.
+    const deliveries = counter ? Number((await store.range({ key: counter, keysOnly: true })).kvs[0]?.version ?? 1n) : undefined;
+    const claimed = held(now.item?.value ?? new Uint8Array(0), marker.createRevision, deliveries);
     if (now.item?.modRevision === candidate.modRevision) return claimed;
     // Ours, but the item went meanwhile (a consumer that ignores markers, e.g. Go's recipe): let it go.
     await dropMarker(store, claimed.claim!);

@@ -15,11 +15,14 @@
  */
 import type { ConclaveClient } from '../client.js';
 import { InvalidArgumentError } from '../errors.js';
-import type { Codec, PriorityQueue, QueueClaim } from '../types.js';
+import type { Compare, RequestOp } from '../transport.js';
+import type { Codec, EnqueueOptions, Job, PriorityQueue, ProcessOptions, QueueClaim } from '../types.js';
 import { encodeValue } from '../recipes/encode.js';
-import { op, Store } from '../recipes/store.js';
+import { op, rangeOf, Store } from '../recipes/store.js';
+import { checkDelay, enqueueDelayed } from './delays.js';
+import { runProcess } from './process.js';
 import { QueueConsumer } from './consumer.js';
-import { MAX_PRIORITY, priorityField, priorityLayout, sequenceField } from './layout.js';
+import { MAX_PRIORITY, priorityField, priorityLayout, sequenceField, type QueueLayout } from './layout.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -41,6 +44,7 @@ export function createPriorityQueue<T>(client: ConclaveClient, name: string, cod
 class PriorityQueueImpl<T> implements PriorityQueue<T> {
   private readonly store: Store;
   private readonly consumer: QueueConsumer<T>;
+  private readonly layout: QueueLayout;
 
   constructor(
     client: ConclaveClient,
@@ -48,28 +52,23 @@ class PriorityQueueImpl<T> implements PriorityQueue<T> {
     private readonly codec: Codec<T>,
   ) {
     this.store = new Store(client);
-    this.consumer = new QueueConsumer(this.store, priorityLayout(name), codec);
+    this.layout = priorityLayout(name);
+    this.consumer = new QueueConsumer(this.store, this.layout, codec);
   }
 
-  async enqueue(value: T, priority: number): Promise<void> {
+  async enqueue(value: T, priority: number, opts?: EnqueueOptions): Promise<void> {
     if (typeof priority !== 'number' || !Number.isInteger(priority) || priority < 0 || priority > MAX_PRIORITY) {
       throw new InvalidArgumentError(`priority must be an integer between 0 and ${MAX_PRIORITY}, got ${String(priority)}`);
     }
     const prefix = `${this.name}/${priorityField(priority)}`;
     const bytes = encodeValue(this.codec, value, this.store.key(`${prefix}/${sequenceField(0n)}`), this.store.core.maxRequestBytes, prefix.length + 64);
-    const base = this.store.key(`__${prefix}`);
+    if (opts?.delayMs !== undefined) checkDelay(opts.delayMs);
     this.store.core.checkOpen();
-    for (;;) {
-      const last = await this.store.range({ ...this.store.prefix(`${prefix}/`), sortOrder: 'descend', sortTarget: 'key', limit: 1n, keysOnly: true });
-      const lastKey = last.kvs[0] ? this.store.userKey(last.kvs[0].key) : undefined;
-      const next = lastKey === undefined ? 0n : sequenceOf(lastKey) + 1n;
-      const res = await this.store.txn({
-        compare: [{ target: 'mod', result: 'less', key: base, value: last.header.revision + 1n }],
-        success: [op.put({ key: base, value: EMPTY }), op.put({ key: this.store.key(`${prefix}/${sequenceField(next)}`), value: bytes })],
-        failure: [],
-      });
-      if (res.succeeded) return;
+    if (opts?.delayMs) {
+      await enqueueDelayed(this.store, this.name, bytes, opts.delayMs, priority);
+      return;
     }
+    await putSequential(this.store, this.name, priority, bytes);
   }
 
   dequeue(opts?: { signal?: AbortSignal }): Promise<T> {
@@ -78,6 +77,40 @@ class PriorityQueueImpl<T> implements PriorityQueue<T> {
 
   claim(opts?: { signal?: AbortSignal }): Promise<QueueClaim<T>> {
     return this.consumer.claim(opts);
+  }
+
+  process(handler: (value: T, job: Job) => Promise<void>, opts?: ProcessOptions): Promise<void> {
+    return runProcess({ store: this.store, layout: this.layout, codec: this.codec }, handler, opts);
+  }
+}
+
+/**
+ * Puts `bytes` as the next item of `priority` (Go's `newSequentialKV`). With
+ * `guard`, the txn also holds its compares and runs its ops (e.g. the move of a
+ * delayed item): resolves false when a guard compare failed (nothing written).
+ */
+export async function putSequential(
+  store: Store,
+  name: string,
+  priority: number,
+  bytes: Uint8Array,
+  guard?: { compare: Compare[]; success: RequestOp[] },
+): Promise<boolean> {
+  const prefix = `${name}/${priorityField(priority)}`;
+  const base = store.key(`__${prefix}`);
+  for (;;) {
+    const last = await store.range({ ...store.prefix(`${prefix}/`), sortOrder: 'descend', sortTarget: 'key', limit: 1n, keysOnly: true });
+    const lastKey = last.kvs[0] ? store.userKey(last.kvs[0].key) : undefined;
+    const next = lastKey === undefined ? 0n : sequenceOf(lastKey) + 1n;
+    const baseGuard: Compare = { target: 'mod', result: 'less', key: base, value: last.header.revision + 1n };
+    const res = await store.txn({
+      compare: [baseGuard, ...(guard?.compare ?? [])],
+      success: [op.put({ key: base, value: EMPTY }), op.put({ key: store.key(`${prefix}/${sequenceField(next)}`), value: bytes }), ...(guard?.success ?? [])],
+      failure: guard ? [op.range({ key: base, keysOnly: true })] : [],
+    });
+    if (res.succeeded) return true;
+    // Another producer took the number (the base key moved): try the next one; else a guard of the caller failed.
+    if (guard && (rangeOf(res, 0).kvs[0]?.modRevision ?? 0n) <= last.header.revision) return false;
   }
 }
 

@@ -21,12 +21,14 @@
  * @internal
  */
 import type { ConclaveClient } from '../client.js';
-import type { Codec, Queue, QueueClaim } from '../types.js';
+import type { Codec, EnqueueOptions, Job, ProcessOptions, Queue, QueueClaim } from '../types.js';
 import { encodeValue } from '../recipes/encode.js';
 import { op, Store } from '../recipes/store.js';
 import { uniqueNanos } from '../recipes/unique-key.js';
 import { QueueConsumer } from './consumer.js';
-import { fifoLayout } from './layout.js';
+import { checkDelay, enqueueDelayed } from './delays.js';
+import { fifoLayout, type QueueLayout } from './layout.js';
+import { runProcess } from './process.js';
 
 /**
  * Creates the FIFO queue `name`.
@@ -48,6 +50,7 @@ export function createQueue<T>(client: ConclaveClient, name: string, codec: Code
 class QueueImpl<T> implements Queue<T> {
   private readonly store: Store;
   private readonly consumer: QueueConsumer<T>;
+  private readonly layout: QueueLayout;
 
   constructor(
     client: ConclaveClient,
@@ -55,13 +58,19 @@ class QueueImpl<T> implements Queue<T> {
     private readonly codec: Codec<T>,
   ) {
     this.store = new Store(client);
-    this.consumer = new QueueConsumer(this.store, fifoLayout(name), codec);
+    this.layout = fifoLayout(name);
+    this.consumer = new QueueConsumer(this.store, this.layout, codec);
   }
 
-  async enqueue(value: T): Promise<void> {
+  async enqueue(value: T, opts?: EnqueueOptions): Promise<void> {
     const probe = this.store.key(`${this.name}/${uniqueNanos()}`);
     const bytes = encodeValue(this.codec, value, probe, this.store.core.maxRequestBytes);
+    if (opts?.delayMs !== undefined) checkDelay(opts.delayMs);
     this.store.core.checkOpen();
+    if (opts?.delayMs) {
+      await enqueueDelayed(this.store, this.name, bytes, opts.delayMs);
+      return;
+    }
     for (;;) {
       const key = this.store.key(`${this.name}/${uniqueNanos()}`);
       const res = await this.store.txn({
@@ -79,5 +88,9 @@ class QueueImpl<T> implements Queue<T> {
 
   claim(opts?: { signal?: AbortSignal }): Promise<QueueClaim<T>> {
     return this.consumer.claim(opts);
+  }
+
+  process(handler: (value: T, job: Job) => Promise<void>, opts?: ProcessOptions): Promise<void> {
+    return runProcess({ store: this.store, layout: this.layout, codec: this.codec }, handler, opts);
   }
 }

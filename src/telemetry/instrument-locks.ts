@@ -105,6 +105,7 @@ export function instrumentElection(election: Election, telemetry: Telemetry, nam
   const a = attrs('election', name);
   return {
     campaign: (value, opts) => measured(telemetry, 'conclave.election.campaign', a, () => election.campaign(value, opts)),
+    lead: (value, work, opts) => election.lead(value, work, opts),
     leader: () => election.leader(),
     get leader$() {
       return election.leader$;

@@ -1,0 +1,159 @@
+/**
+ * The leader loop (`election.lead`), after Kubernetes' `leaderelection.RunOrDie`
+ * but stricter: `work` of a term always settles before the next campaign, so
+ * one process never runs two `work`s of an election at once.
+ *
+ * ## Loop
+ * | state | event | next |
+ * |---|---|---|
+ * | campaigning | elected | working: `work(term)` runs |
+ * | campaigning | campaign fails (retryable: connection, lost session) | back off, campaign again |
+ * | campaigning | `opts.signal` aborts | done: resolve (nothing left in etcd) |
+ * | working | term lost (session expired, key deleted) | `term.signal` aborts; wait for `work` to settle; back off; campaign again |
+ * | working | `work` settles (resolves or throws) while leader | error to `onError` / `client.events` `'error'`; resign; campaign again (after a short backoff when terms end quickly) |
+ * | working | `opts.signal` aborts | resign at once (`term.signal` aborts); wait for `work`; resolve |
+ * | any | client closes | the term ends with the session; wait for `work`; reject `ClosedError` |
+ *
+ * Errors from `work` (and from `resign`) go to `opts.onError` when given, else
+ * are emitted as `'error'` on `client.events` (dropped when nobody listens —
+ * the client has no logger of its own).
+ *
+ * Inside one client, the `lead` loops of one election name take turns through a
+ * local gate held from the campaign until `work` settled: even when a term is lost
+ * while its `work` is still running, another `lead` of the same process does not
+ * start a second `work` before the first one settled.
+ * @module
+ * @internal
+ */
+import { hex } from '../bytes.js';
+import type { ConclaveClient } from '../client.js';
+import type { Core } from '../core/core.js';
+import { ConclaveError, InvalidArgumentError } from '../errors.js';
+import { Backoff, sleep } from '../backoff.js';
+import { storedPrefix } from '../locks/lock-keys.js';
+import type { Bytes } from '../transport.js';
+import type { Election, LeadOptions, Leadership } from '../types.js';
+import { checkSignal, checkValue } from '../validate.js';
+
+/** A term shorter than this counts as "ended quickly": the next campaign backs off more. */
+const QUICK_TERM_MS = 5_000;
+
+const gates = new WeakMap<Core, Map<string, Promise<void>>>();
+
+/** Takes the local turn of `id` in `core`: resolves with the function that hands it on. */
+async function takeGate(core: Core, id: string, signal?: AbortSignal): Promise<() => void> {
+  let byId = gates.get(core);
+  if (!byId) gates.set(core, (byId = new Map()));
+  const map = byId;
+  for (;;) {
+    const busy = map.get(id);
+    if (!busy) break;
+    await Promise.race([busy, abortPromise(signal)]);
+    if (signal?.aborted) throw signal.reason;
+  }
+  let open!: () => void;
+  const turn = new Promise<void>((resolve) => (open = resolve));
+  map.set(id, turn);
+  return () => {
+    if (map.get(id) === turn) map.delete(id);
+    open();
+  };
+}
+
+function abortPromise(signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (!signal || signal.aborted) return resolve();
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
+
+/**
+ * Runs the leader loop of `election` (see the module's table). Resolves when
+ * `opts.signal` aborts and the running `work` (if any) settled; rejects with
+ * `ClosedError` when the client closes (once `work` settled).
+ *
+ * @example
+ * ```ts
+ * const stop = new AbortController();
+ * await client.election('scheduler').lead('node-1', async (term) => {
+ *   while (!term.signal.aborted) await tick(term.revision, term.signal); // term.revision: fencing token
+ * }, { signal: stop.signal, onError: (e) => console.error('work failed', e) });
+ * ```
+ */
+export async function lead(
+  client: ConclaveClient,
+  election: Election,
+  name: string,
+  value: string | Bytes,
+  work: (term: Leadership) => Promise<void> | void,
+  opts: LeadOptions = {},
+): Promise<void> {
+  checkValue(value);
+  if (typeof work !== 'function') throw new InvalidArgumentError('work must be a function');
+  checkSignal(opts.signal);
+  if (opts.onError !== undefined && typeof opts.onError !== 'function') throw new InvalidArgumentError('onError must be a function');
+  const { signal } = opts;
+  const report = (error: unknown): void => {
+    try {
+      if (opts.onError) opts.onError(error);
+      else client.events.emit('error', error instanceof Error ? error : new Error(String(error)));
+    } catch {
+      // A throwing error handler must not stop the loop.
+    }
+  };
+  const gateId = hex(storedPrefix(client, `${name}/`).key);
+  const backoff = new Backoff(100, 5_000);
+  while (!signal?.aborted) {
+    client.core.checkOpen();
+    let release: () => void;
+    try {
+      release = await takeGate(client.core, gateId, signal);
+    } catch {
+      return; // aborted while another lead of this process held the turn
+    }
+    let quick = true;
+    try {
+      let term: Leadership | undefined;
+      try {
+        term = await election.campaign(value, signal ? { signal } : {});
+      } catch (error) {
+        if (signal?.aborted) return;
+        client.core.checkOpen();
+        if (!(error instanceof ConclaveError) || !error.retryable) throw error;
+      }
+      if (term) quick = await runTerm(term, work, report, signal);
+      client.core.checkOpen();
+    } finally {
+      release();
+    }
+    if (!quick) backoff.reset();
+    await sleep(backoff.next(), signal).catch(() => undefined);
+  }
+}
+
+/** Runs `work` for one term, resigns it if still held; resolves whether the term was short. */
+async function runTerm(
+  term: Leadership,
+  work: (term: Leadership) => Promise<void> | void,
+  report: (error: unknown) => void,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
+  const started = performance.now();
+  if (signal?.aborted) {
+    await term.resign().catch(report);
+    return false;
+  }
+  let resigning: Promise<void> | undefined;
+  const onStop = (): void => void (resigning = term.resign().catch(report));
+  signal?.addEventListener('abort', onStop, { once: true });
+  try {
+    await work(term);
+  } catch (error) {
+    report(error);
+  } finally {
+    signal?.removeEventListener('abort', onStop);
+  }
+  await resigning;
+  if (!term.signal.aborted) await term.resign().catch(report);
+  return performance.now() - started < QUICK_TERM_MS;
+}
