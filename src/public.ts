@@ -51,6 +51,8 @@ export type {
   Registration,
   Topic,
   TopicMessage,
+  ConsumeContext,
+  ConsumeOptions,
   TopicOptions,
   TopicRetention,
   MessagesOptions,
