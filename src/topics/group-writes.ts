@@ -8,8 +8,8 @@
  * |---|---|---|
  * | {@link GroupWriter.ack} (batch: `done/<r>` for each) | our member key, low <= every r | rewrites the same marks, or finds low past them (done) |
  * | {@link GroupWriter.claim} (`claims/<r>` on our lease + `tries/<r>`) | no claim, not done, low <= r, owner key gone, tries unchanged | finds the claim on our lease: ours |
- * | {@link GroupWriter.deadLetter} (queue item + `done/<r>` = dead) | our key (or claim), not done, item key free | finds `done/<r>`: moved (never in both, never in neither) |
- * | {@link GroupWriter.recordTry} (`tries/<r>`) | our member key, not done | writes the same value again |
+ * | {@link GroupWriter.deadLetter} (queue item + `done/<r>` = dead) | our key, not done, low <= r, item key free | finds `done/<r>`, or low past r: moved once (never in both, never in neither) |
+ * | {@link GroupWriter.recordTry} (`tries/<r>`) | our member key, not done, low <= r | writes the same value again |
  * | {@link GroupWriter.advance} (`low`, deletes `done/` below it) | low unchanged | finds low moved: fine |
  * @module
  * @internal
@@ -137,7 +137,8 @@ export class GroupWriter {
   /** Records `attempts` deliveries (and the last error) of a message we hold. `'lost'`: our member key is gone; `'gone'`: done already. */
   async recordTry(revision: bigint, tries: Tries): Promise<'ok' | 'lost' | 'gone'> {
     const res = await this.send({
-      compare: [this.alive(), this.absent(this.layout.done(revision))],
+      // low <= r too: once low passed r its done mark is deleted, and a re-send must not write below low
+      compare: [this.alive(), this.absent(this.layout.done(revision)), this.lowAtMost(revision)],
       success: [op.put({ key: this.store.key(this.layout.tries(revision)), value: toBytes(JSON.stringify(tries)) })],
       failure: [op.range({ key: this.memberKey })],
     });
@@ -150,17 +151,19 @@ export class GroupWriter {
     for (;;) {
       const item = `${queue}/${uniqueNanos()}`;
       const res = await this.send({
-        compare: [this.alive(), this.absent(this.layout.done(revision)), this.absent(item)],
+        // low <= r: a re-send after low passed r (deleting its done mark) must not move it twice
+        compare: [this.alive(), this.absent(this.layout.done(revision)), this.lowAtMost(revision), this.absent(item)],
         success: [
           op.put({ key: this.store.key(item), value }),
           op.put({ key: this.store.key(this.layout.done(revision)), value: toBytes('dead') }),
           op.del({ key: this.store.key(this.layout.tries(revision)) }),
           op.del({ key: this.store.key(this.layout.claim(revision)) }),
         ],
-        failure: [op.range({ key: this.memberKey }), this.read(this.layout.done(revision))],
+        failure: [op.range({ key: this.memberKey }), this.read(this.layout.done(revision)), this.read(this.layout.low)],
       });
       if (res.succeeded) return 'ok';
-      if (rangeOf(res, 1).kvs.length > 0) return 'ok'; // a re-send of our applied move (only the holder marks it)
+      // a re-send of our applied move (only the holder marks it; low passes only done messages)
+      if (rangeOf(res, 1).kvs.length > 0 || this.lowOf(res, 2) > revision) return 'ok';
       if (rangeOf(res, 0).kvs.length === 0) return 'lost';
       // the item key was taken by an enqueue of the same nanosecond: pick another
     }
