@@ -3,10 +3,10 @@
  * work is spread, progress survives a full stop, startAt, retries and the dead-letter queue.
  */
 import { expect, it } from 'vitest';
-import type { Conclave, ConsumeContext, TopicMessage } from '../../src/index.js';
+import { ClosedError, type Conclave, type ConsumeContext, type TopicMessage } from '../../src/index.js';
 import { pollUntil } from '../harness/index.js';
 import { describeContract } from './transports.js';
-import { within } from './primitives-util.js';
+import { revokeLease, within } from './primitives-util.js';
 
 /** Handled messages of one consume() call. */
 interface Member {
@@ -31,6 +31,7 @@ function join(
     },
     { group, signal: stopper.signal, ...opts },
   );
+  done.catch(() => undefined); // awaited by stop(); a test that failed early must not leave an unhandled rejection
   return {
     handled,
     done,
@@ -52,7 +53,7 @@ async function registered(c: Conclave, topic: string, group: string, n = 1): Pro
   await pollUntil(async () => ((await c.getPrefix(`__topics/${topic}/~groups/${group}/`)).length >= n ? true : undefined), { description: `${n} member(s) of ${group}` });
 }
 
-describeContract('topic consumer groups', ({ client }) => {
+describeContract('topic consumer groups', ({ client, open, prefix, cluster }) => {
   it('every group gets every message once; the work is spread over the members', async () => {
     const c = await client();
     const topic = c.topic<number>('orders');
@@ -94,9 +95,10 @@ describeContract('topic consumer groups', ({ client }) => {
     const topic = c.topic<number>('starts');
     const revs: bigint[] = [];
     for (let i = 0; i < 5; i++) revs.push((await topic.publish(i)).revision);
-    const latest = join(c, 'starts', 'latest');
-    const earliest = join(c, 'starts', 'earliest', { startAt: 'earliest' });
-    const fromRev = join(c, 'starts', 'rev', { startAt: revs[2]! });
+    // One client per group (three services): see the report on grpc-proxy watch creates in one client.
+    const latest = join(await open({ namespace: prefix }), 'starts', 'latest');
+    const earliest = join(await open({ namespace: prefix }), 'starts', 'earliest', { startAt: 'earliest' });
+    const fromRev = join(await open({ namespace: prefix }), 'starts', 'rev', { startAt: revs[2]! });
     await registered(c, 'starts', 'latest');
     await registered(c, 'starts', 'earliest');
     await registered(c, 'starts', 'rev');
@@ -128,6 +130,54 @@ describeContract('topic consumer groups', ({ client }) => {
     expect(values([member])).toEqual([0, 1]);
     expect(attempts.get(1)).toEqual([1, 2]);
     expect(attempts.get(2)).toEqual([1, 2, 3]);
+  });
+
+  it('closing the client aborts the running handler and rejects consume() with ClosedError', async () => {
+    const c = await open({ namespace: prefix });
+    const topic = c.topic<number>('closing');
+    let aborted: unknown;
+    let markStarted!: () => void;
+    const started = new Promise<void>((resolve) => (markStarted = resolve));
+    const member = join(c, 'closing', 'g', {}, async (_m, ctx) => {
+      markStarted();
+      await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+      aborted = ctx.signal.reason;
+    });
+    await registered(c, 'closing', 'g');
+    await topic.publish(1);
+    await within(started, 20_000, 'the handler to start');
+    await c.close();
+    await expect(within(member.done, 20_000, 'consume to settle')).rejects.toBeInstanceOf(ClosedError);
+    expect(aborted).toBeInstanceOf(ClosedError);
+  });
+
+  it("a member whose session is lost mid-handler: its handler's signal aborts, another member gets the message, and it joins again", async () => {
+    const c = await client();
+    const topic = c.topic<number>('lose');
+    let aborted = 0;
+    let markStarted!: (value: number) => void;
+    const started = new Promise<number>((resolve) => (markStarted = resolve));
+    let blocking = true;
+    const a = join(c, 'lose', 'g', {}, async (m, ctx) => {
+      if (!blocking) return;
+      markStarted(m.value);
+      await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+      aborted++;
+      throw ctx.signal.reason;
+    });
+    await registered(c, 'lose', 'g');
+    const [aKey] = await c.getPrefix('__topics/lose/~groups/g/');
+    const b = join(c, 'lose', 'g');
+    await registered(c, 'lose', 'g', 2);
+    for (let i = 0; i < 10; i++) await topic.publish(i);
+    const stuck = await within(started, 20_000, "a message of a's share");
+    blocking = false;
+    await revokeLease(cluster(), aKey!.lease);
+    await handledCount([a, b], 10, 'every message, the stuck one by b');
+    await Promise.all([a.stop(), b.stop()]);
+    expect(aborted).toBe(1);
+    expect(b.handled.map((h) => h.value)).toContain(stuck);
+    expect(values([a, b])).toEqual(Array.from({ length: 10 }, (_, i) => i));
   });
 
   it('rejects bad options', async () => {
