@@ -71,6 +71,8 @@ export type {
   Registration,
   Topic,
   TopicMessage,
+  ConsumeContext,
+  ConsumeOptions,
   TopicOptions,
   TopicRetention,
   MessagesOptions,

@@ -766,4 +766,52 @@ export interface Topic<T> {
   messages$(opts?: MessagesOptions): Observable<TopicMessage<T>>;
   /** {@link Topic.messages$} as an async iterator: `for await (const m of topic.messages())`; `break` or `signal` unsubscribes. */
   messages(opts?: MessagesOptions & IterateOptions): AsyncValueIterator<TopicMessage<T>>;
+  /**
+   * Joins consumer group `opts.group`: each group receives every message, and within a group each
+   * message is handled by one live member at a time, at least once. Resolves once `opts.signal`
+   * aborted and running handlers settled; rejects with `CompactedError` when the group's position
+   * fell out of etcd's history and the topic's retained messages, `ClosedError` when the client closes.
+   */
+  consume(handler: (msg: TopicMessage<T>, ctx: ConsumeContext) => Promise<void>, opts: ConsumeOptions): Promise<void>;
+}
+
+/**
+ * What a consumer-group handler gets beside the message.
+ *
+ * @example
+ * ```ts
+ * await orders.consume(async (m, { signal, attempt }) => { await bill(m.value, { signal }); }, { group: 'billing' });
+ * ```
+ */
+export interface ConsumeContext {
+  /** Aborted when this member loses the message (its session ended, or the client closed): another member will get it. */
+  signal: AbortSignal;
+  /** 1 for the first delivery, then 2, 3, ... */
+  attempt: number;
+}
+
+/**
+ * Options of {@link Topic.consume}.
+ *
+ * @example
+ * ```ts
+ * const stop = new AbortController();
+ * await orders.consume(handle, { group: 'billing', concurrency: 4, startAt: 'earliest', maxDeliveries: 5, signal: stop.signal });
+ * ```
+ */
+export interface ConsumeOptions {
+  /** Consumers with the same group name, in any process, share the work. */
+  group: string;
+  /** Handlers running at once for this consume() call; default 1. */
+  concurrency?: number;
+  /** Where a NEW group starts: `'latest'` (default: messages published from now on), `'earliest'` (the oldest message the topic retains), or a revision (inclusive). An existing group resumes where it stopped. */
+  startAt?: 'latest' | 'earliest' | Rev;
+  /** After this many deliveries that did not succeed the message moves to the dead-letter queue; default no limit. */
+  maxDeliveries?: number;
+  /** Delay before a failed message is delivered again; default 1000. */
+  retryDelayMs?: number;
+  /** Name of the queue (same client namespace) that receives dead messages (their original values); default `${topic}.${group}.dead`. */
+  deadLetter?: string;
+  /** Stop: resolves once running handlers settled. */
+  signal?: AbortSignal;
 }

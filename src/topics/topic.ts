@@ -37,11 +37,12 @@
 import { Observable, type Subscription } from 'rxjs';
 import type { ConclaveClient } from '../client.js';
 import { CompactedError, InvalidArgumentError } from '../errors.js';
-import type { Codec, MessagesOptions, Topic, TopicMessage, TopicRetention, WatchEvent } from '../types.js';
+import type { Codec, ConsumeContext, ConsumeOptions, MessagesOptions, Topic, TopicMessage, TopicRetention, WatchEvent } from '../types.js';
 import { checkRevision } from '../validate.js';
 import { encodeValue } from '../recipes/encode.js';
 import { DecodeError } from '../recipes/errors.js';
 import { op, rangeOf, Store } from '../recipes/store.js';
+import { consume } from './consume.js';
 import { isMessageKey, messageSuffix, timeField, topicPrefix } from './layout.js';
 import { resolveRetention, type Retention } from './retention.js';
 import { toAsyncIterable, type AsyncValueIterator, type IterateOptions } from '../events/async-iterable.js';
@@ -87,10 +88,19 @@ class TopicImpl<T> implements Topic<T> {
       ops.push(op.del({ key: this.store.key(this.prefix), rangeEnd: this.store.key(this.prefix + timeField(now - maxAgeMs)) }));
     }
     const counted = maxMessages !== Infinity;
-    if (counted) ops.push(op.range({ ...this.store.prefix(this.prefix), countOnly: true }));
+    if (counted) ops.push(op.range({ ...this.messageRange(), countOnly: true }));
     const res = await this.store.txn({ compare: [], success: ops, failure: [] });
     if (counted && rangeOf(res, ops.length - 1).count > BigInt(maxMessages + slack)) await this.trim();
     return { revision: res.header.revision };
+  }
+
+  consume(handler: (msg: TopicMessage<T>, ctx: ConsumeContext) => Promise<void>, opts: ConsumeOptions): Promise<void> {
+    return consume(this.client, this.name, this.codec, handler, opts);
+  }
+
+  /** The stored range of the message keys (they start with a digit; consumer-group member keys sort after them). */
+  private messageRange(): { key: Uint8Array; rangeEnd: Uint8Array } {
+    return this.store.between(`${this.prefix}0`, `${this.prefix}:`);
   }
 
   messages(opts: MessagesOptions & IterateOptions = {}): AsyncValueIterator<TopicMessage<T>> {
@@ -160,7 +170,7 @@ class TopicImpl<T> implements Topic<T> {
   /** Deletes the oldest messages down to `maxMessages`. Best effort: the publish already succeeded, and the next one retries. */
   private async trim(): Promise<void> {
     const { maxMessages } = this.retention;
-    const range = this.store.prefix(this.prefix);
+    const range = this.messageRange();
     try {
       const oldest = await this.store.range({ ...range, keysOnly: true, limit: BigInt(this.retention.slack) * 2n });
       const excess = Number(oldest.count) - maxMessages;
