@@ -600,9 +600,9 @@ export interface Queue<T> {
   /** With `delayMs`, not delivered before that many ms. */
   enqueue(value: T, opts?: EnqueueOptions): Promise<void>;
   /** Waits; each item goes to exactly one dequeuer. At-most-once: the item is deleted when taken. */
-  dequeue(opts?: { signal?: AbortSignal }): Promise<T>;
+  dequeue(opts?: WaitOptions): Promise<T>;
   /** Waits, like `dequeue`, but at-least-once: the item stays until `ack()`, and comes back if this client's session is lost. */
-  claim(opts?: { signal?: AbortSignal }): Promise<QueueClaim<T>>;
+  claim(opts?: WaitOptions): Promise<QueueClaim<T>>;
   /**
    * Jobs: runs `handler` for each item, at least once (deleted only after the handler resolved);
    * a throw, a lost session or a visibility timeout redelivers it with `attempt + 1`, up to
@@ -626,9 +626,9 @@ export interface Queue<T> {
 export interface PriorityQueue<T> {
   /** Lower number = served first; FIFO within a priority. `priority` is an integer in 0..65535. */
   enqueue(value: T, priority: number, opts?: EnqueueOptions): Promise<void>;
-  dequeue(opts?: { signal?: AbortSignal }): Promise<T>;
+  dequeue(opts?: WaitOptions): Promise<T>;
   /** At-least-once, as {@link Queue.claim}. */
-  claim(opts?: { signal?: AbortSignal }): Promise<QueueClaim<T>>;
+  claim(opts?: WaitOptions): Promise<QueueClaim<T>>;
   /** Jobs, as {@link Queue.process}. */
   process(handler: (value: T, job: Job) => Promise<void>, opts?: ProcessOptions): Promise<void>;
 }

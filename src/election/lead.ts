@@ -10,12 +10,12 @@
  * | campaigning | campaign fails (retryable: connection, lost session) | back off, campaign again |
  * | campaigning | `opts.signal` aborts | done: resolve (nothing left in etcd) |
  * | working | term lost (session expired, key deleted) | `term.signal` aborts; wait for `work` to settle; back off; campaign again |
- * | working | `work` settles (resolves or throws) while leader | error to `onError` / `client.events` `'error'`; resign; campaign again (after a short backoff when terms end quickly) |
+ * | working | `work` settles (resolves or throws) while leader | error to `onError`, else to the client's logger and `client.events` `'error'`; resign; campaign again (after a short backoff when terms end quickly) |
  * | working | `opts.signal` aborts | resign at once (`term.signal` aborts); wait for `work`; resolve |
  * | any | client closes | the term ends with the session; wait for `work`; reject `ClosedError` |
  *
  * Errors from `work` (and from `resign`) go to `opts.onError` when given, else
- * are emitted as `'error'` on `client.events` (dropped when nobody listens —
+ * to the client's logger (`error`) and as `'error'` on `client.events` (dropped when nobody listens —
  * the client has no logger of its own).
  *
  * Inside one client, the `lead` loops of one election name take turns through a
@@ -96,7 +96,10 @@ export async function lead(
   const report = (error: unknown): void => {
     try {
       if (opts.onError) opts.onError(error);
-      else client.events.emit('error', error instanceof Error ? error : new Error(String(error)));
+      else {
+        client.core.log.error('leader work failed; resigning and campaigning again', { election: name, error });
+        client.events.emit('error', error instanceof Error ? error : new Error(String(error)));
+      }
     } catch {
       // A throwing error handler must not stop the loop.
     }

@@ -5,8 +5,8 @@
  * @module
  * @internal
  */
-import type { Codec, QueueClaim } from '../types.js';
-import { checkSignal } from '../validate.js';
+import { checkWaitOptions, WaitScope } from '../locks/wait-scope.js';
+import type { Codec, QueueClaim, WaitOptions } from '../types.js';
 import { DecodeError } from '../recipes/errors.js';
 import type { Store } from '../recipes/store.js';
 import { QueueClaimImpl } from './claim.js';
@@ -20,15 +20,13 @@ export class QueueConsumer<T> {
     private readonly codec: Codec<T>,
   ) {}
 
-  async dequeue(opts: { signal?: AbortSignal } = {}): Promise<T> {
-    checkSignal(opts.signal);
-    const item = await dispatcherFor(this.store, this.layout).enlist('take', opts.signal);
+  async dequeue(opts: WaitOptions = {}): Promise<T> {
+    const item = await this.enlist('take', opts);
     return this.decode(item);
   }
 
-  async claim(opts: { signal?: AbortSignal } = {}): Promise<QueueClaim<T>> {
-    checkSignal(opts.signal);
-    const item = await dispatcherFor(this.store, this.layout).enlist('claim', opts.signal);
+  async claim(opts: WaitOptions = {}): Promise<QueueClaim<T>> {
+    const item = await this.enlist('claim', opts);
     let value: T;
     try {
       value = this.decode(item);
@@ -40,6 +38,17 @@ export class QueueConsumer<T> {
       throw error;
     }
     return new QueueClaimImpl(this.store, item, value, () => dispatcherFor(this.store, this.layout).invalidate());
+  }
+
+  /** Waits in the dispatcher's line, bounded by `signal` and `timeoutMs` (AbortError / TimeoutError). */
+  private async enlist(mode: 'take' | 'claim', opts: WaitOptions): Promise<TakenItem> {
+    checkWaitOptions(opts);
+    const scope = new WaitScope(opts);
+    try {
+      return await dispatcherFor(this.store, this.layout).enlist(mode, scope.signal);
+    } finally {
+      scope.dispose();
+    }
   }
 
   private decode(item: TakenItem): T {

@@ -16,7 +16,7 @@
 import type { ConclaveClient } from '../client.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Compare, RequestOp } from '../transport.js';
-import type { Codec, EnqueueOptions, Job, PriorityQueue, ProcessOptions, QueueClaim } from '../types.js';
+import type { Codec, EnqueueOptions, Job, PriorityQueue, ProcessOptions, QueueClaim, WaitOptions } from '../types.js';
 import { encodeValue } from '../recipes/encode.js';
 import { op, rangeOf, Store } from '../recipes/store.js';
 import { checkDelay, enqueueDelayed } from './delays.js';
@@ -71,11 +71,11 @@ class PriorityQueueImpl<T> implements PriorityQueue<T> {
     await putSequential(this.store, this.name, priority, bytes);
   }
 
-  dequeue(opts?: { signal?: AbortSignal }): Promise<T> {
+  dequeue(opts?: WaitOptions): Promise<T> {
     return this.consumer.dequeue(opts);
   }
 
-  claim(opts?: { signal?: AbortSignal }): Promise<QueueClaim<T>> {
+  claim(opts?: WaitOptions): Promise<QueueClaim<T>> {
     return this.consumer.claim(opts);
   }
 

@@ -21,7 +21,7 @@
  * @internal
  */
 import type { ConclaveClient } from '../client.js';
-import type { Codec, EnqueueOptions, Job, ProcessOptions, Queue, QueueClaim } from '../types.js';
+import type { Codec, EnqueueOptions, Job, ProcessOptions, Queue, QueueClaim, WaitOptions } from '../types.js';
 import { encodeValue } from '../recipes/encode.js';
 import { op, Store } from '../recipes/store.js';
 import { uniqueNanos } from '../recipes/unique-key.js';
@@ -82,11 +82,11 @@ class QueueImpl<T> implements Queue<T> {
     }
   }
 
-  dequeue(opts?: { signal?: AbortSignal }): Promise<T> {
+  dequeue(opts?: WaitOptions): Promise<T> {
     return this.consumer.dequeue(opts);
   }
 
-  claim(opts?: { signal?: AbortSignal }): Promise<QueueClaim<T>> {
+  claim(opts?: WaitOptions): Promise<QueueClaim<T>> {
     return this.consumer.claim(opts);
   }
 
