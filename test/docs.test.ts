@@ -33,7 +33,16 @@ it('TypeDoc builds the API reference with no warning; every export has an @examp
   expect(output).not.toMatch(/\[warning\]|\[error\]/);
   expect(code, output).toBe(0);
 
-  const project = JSON.parse(readFileSync(json, 'utf8')) as { children: Reflection[] };
+  const project = JSON.parse(readFileSync(json, 'utf8')) as { children: Reflection[]; categories?: Array<{ title: string; children: number[] }> };
+  // Grouped by area (scripts/typedoc-categories.mjs), the wire types of the seam apart.
+  const categories = new Map((project.categories ?? []).map((c) => [c.title, new Set(c.children)]));
+  expect([...categories.keys()]).toEqual(
+    expect.arrayContaining(['Client', 'Key-value and transactions', 'Locks', 'Leader election', 'Topics and consumer groups', 'Queues and jobs', 'Errors', 'Transport seam (wire types)']),
+  );
+  const idOf = (name: string): number => (project.children as Array<Reflection & { id: number }>).find((c) => c.name === name)!.id;
+  expect(categories.get('Client')!.has(idOf('connect'))).toBe(true);
+  expect(categories.get('Locks')!.has(idOf('Mutex'))).toBe(true);
+  expect(categories.get('Transport seam (wire types)')!.has(idOf('RangeRequest'))).toBe(true);
   const names = project.children.map((c) => c.name);
   expect(names).toEqual(expect.arrayContaining(['connect', 'Conclave', 'ConnectionStatus', 'ConclaveEvents', 'toAsyncIterable', 'TelemetryOptions']));
   const classes = project.children.filter((c) => c.kind === CLASS).map((c) => c.name);
