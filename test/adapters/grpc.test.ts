@@ -552,15 +552,14 @@ describe('grpc adapter: unreachable endpoints', () => {
     await new Promise<void>((r) => (silent ? silent.close(() => r()) : r()));
   });
 
-  it('fails a closed port with ConnectionError within dialTimeoutMs', async () => {
+  it('fails a closed port with ConnectionError at once (never connected, every endpoint refused), ECONNREFUSED in the message', async () => {
     const port = await freePort();
     const t = createGrpcTransport({ endpoints: [`127.0.0.1:${port}`], dialTimeoutMs: 1000 });
     const started = Date.now();
     const err = await expectRejects(t.range({ key: b('x') }), ConnectionError);
     const elapsed = Date.now() - started;
     expect(err.retryable).toBe(true);
-    expect(err.message).toMatch(/ECONNREFUSED|No connection|within 1000 ms/);
-    expect(elapsed).toBeGreaterThanOrEqual(900);
+    expect(err.message).toMatch(/ECONNREFUSED/);
     expect(elapsed).toBeLessThan(1600);
     // Writes too (never sent, so never applied).
     await expectRejects(t.put({ key: b('x'), value: b('y') }), ConnectionError);
