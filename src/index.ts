@@ -12,6 +12,7 @@
 import { createGrpcProxyTransport } from '../adapters/grpc-proxy/index.js';
 import { createGrpcTransport } from '../adapters/grpc/index.js';
 import { createHttpTransport } from '../adapters/http/index.js';
+import { nodeDiagnose } from '../adapters/http/node-diagnose.js';
 import { needsTlsFetch, nodeTlsFetch } from '../adapters/http/node-tls.js';
 import { connectWith, type TransportFactory } from './connect.js';
 import type { Conclave, ConnectOptions, TransportName } from './types.js';
@@ -20,7 +21,13 @@ const BUILT_IN: Partial<Record<TransportName, TransportFactory>> = {
   grpc: (options) => createGrpcTransport(options),
   'grpc-proxy': (options) => createGrpcProxyTransport(options),
   // Node's fetch cannot take a CA or client certificate: with `tls`, an undici Agent carries them.
-  http: (options) => createHttpTransport(needsTlsFetch(options.tls) ? { ...options, ...nodeTlsFetch(options.tls) } : options),
+  http: (options) =>
+    createHttpTransport({
+      ...options,
+      ...(needsTlsFetch(options.tls) ? nodeTlsFetch(options.tls) : {}),
+      // Tells a silent endpoint's reason (a TLS port dialed plain, a missing client certificate).
+      diagnose: nodeDiagnose(options.tls),
+    }),
 };
 
 /**

@@ -66,7 +66,12 @@ export interface GatewayConfig {
   fetchInit: Record<string, unknown> | undefined;
   dialTimeoutMs: number;
   callTimeoutMs: number;
+  /** See `HttpTransportOptions.diagnose`. */
+  diagnose?: ((baseUrl: string) => Promise<Error | undefined>) | undefined;
 }
+
+/** How long a first call may go unanswered before the endpoint is diagnosed. */
+const DIAGNOSE_AFTER_MS = 300;
 
 /** Per-call policy. */
 export interface CallPolicy {
@@ -109,6 +114,7 @@ export class Gateway {
   log: Log = SILENT;
   /** True once any endpoint answered: before that, every endpoint refusing fails the call at once. */
   private everAnswered = false;
+  private readonly diagnoses = new Map<string, Promise<ConnectionError | undefined>>();
   private readonly endpoints: Endpoint[];
   private current = 0;
   private readonly inflight = new Inflight();
@@ -241,6 +247,7 @@ export class Gateway {
       const index = this.current;
       const ep = this.endpoints[index]!;
       const link = new RequestSignal(policy.signal, this.inflight, attemptMs);
+      const diagnosis = this.diagnoseSilence(ep.base, link);
       try {
         const { response, url } = await this.post(ep, path, text, token, link.signal);
         let answer: string;
@@ -257,8 +264,14 @@ export class Gateway {
         }
       } catch (err) {
         const failure = this.failureOf(err, link.signal, index, state.deadline);
+        // Never answered and the connection failed: a reason retrying cannot cure ends the call now.
+        if (failure.kind !== 'answer') {
+          const problem = await this.diagnosis(ep.base);
+          if (problem) throw problem;
+        }
         await this.afterFailure(failure, index, policy.idempotent, state, policy.signal);
       } finally {
+        clearTimeout(diagnosis);
         link.dispose();
       }
     }
@@ -278,6 +291,35 @@ export class Gateway {
     }
     if (err instanceof ConclaveError) throw err;
     return brokenAnswer(this.endpoints[index]!.base, err);
+  }
+
+  /**
+   * Why an endpoint that never answered cannot work, if `diagnose` can tell (e.g. the port speaks
+   * TLS to a plain request, or wants a client certificate: etcd then drops or ignores the request).
+   * Asked once per endpoint until one answers.
+   */
+  private diagnosis(base: string): Promise<ConnectionError | undefined> {
+    const diagnose = this.config.diagnose;
+    if (this.everAnswered || !diagnose) return Promise.resolve(undefined);
+    let known = this.diagnoses.get(base);
+    if (!known) {
+      known = diagnose(base).then(
+        (problem) => (problem ? new ConnectionError(`cannot use etcd at ${base}: ${problem.message}`, { cause: problem, retryable: false }) : undefined),
+        () => undefined,
+      );
+      this.diagnoses.set(base, known);
+    }
+    return known;
+  }
+
+  /** Before any endpoint answered: if this attempt hears nothing for a moment, ends it with the diagnosis, if any. */
+  private diagnoseSilence(base: string, link: RequestSignal): ReturnType<typeof setTimeout> | undefined {
+    if (this.everAnswered || !this.config.diagnose) return undefined;
+    return setTimeout(() => {
+      void this.diagnosis(base).then((problem) => {
+        if (problem && !this.everAnswered) link.abort(problem);
+      });
+    }, DIAGNOSE_AFTER_MS);
   }
 
   /** Resolves when the call should be tried again (on the next endpoint), or throws its final error. */

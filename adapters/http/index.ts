@@ -98,6 +98,12 @@ export interface HttpTransportOptions extends TransportOptions {
   onClose?: (() => void | Promise<void>) | undefined;
   /** The transport's name in logs and errors. Default `'http'`. */
   name?: string | undefined;
+  /**
+   * Node: called when the first call to an endpoint gets no answer for a moment; resolves with the
+   * reason the endpoint cannot work (it speaks TLS to a plain request, it requires a client
+   * certificate) so that connecting fails at once with it. `connect()` passes one in Node.
+   */
+  diagnose?: ((baseUrl: string) => Promise<Error | undefined>) | undefined;
   /** Budget of one unary call, failover retries included (ms). Default 10000; 0 = none. */
   callTimeoutMs?: number | undefined;
   /**
@@ -159,6 +165,7 @@ class HttpTransportImpl implements Transport {
       fetchInit: options.fetchInit,
       dialTimeoutMs: nonNegative(options.dialTimeoutMs, 5000, 'dialTimeoutMs'),
       callTimeoutMs: this.callTimeoutMs,
+      diagnose: options.diagnose,
     });
     this.gateway.log = new Log(options.logger);
     const auth = options.auth;
