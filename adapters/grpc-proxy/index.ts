@@ -8,7 +8,9 @@
  * - **no progress requests** (the proxy ignores them): `capabilities.progressRequest` is false;
  * - **emulated `created` answers** (header revision = the watcher's start
  *   revision) are clamped so the core never believes in a future revision;
- * - **its own watch ids**: the gRPC watch stream matches creates in order, never by a client id;
+ * - **its own watch ids, creates answered out of order**: one watch create is in
+ *   flight at a time, so each `created` answer is matched to its own create
+ *   (see `watch-stream.ts`);
  * - **discovery**: proxies started with `--resolver-prefix` answer MemberList
  *   with every registered proxy; the transport adds them to its endpoints
  *   (checked at start and every `discoveryIntervalMs`) and fails over among
@@ -46,10 +48,11 @@ import type {
   TxnResponse,
   WatchStream,
 } from '../../src/transport.js';
-import { ConnectionError, InvalidArgumentError } from '../../src/errors.js';
+import { InvalidArgumentError } from '../../src/errors.js';
 import { createGrpcTransport, type GrpcTransport, type GrpcTransportOptions } from '../grpc/index.js';
 import { addressOf, mergeEndpoints, proxiesOf } from './discovery.js';
-import { clampCreated, linearizable, linearizableTxn } from './semantics.js';
+import { linearizable, linearizableTxn } from './semantics.js';
+import { serializedWatchStream } from './watch-stream.js';
 
 /**
  * Options of {@link createGrpcProxyTransport}.
@@ -234,69 +237,13 @@ class GrpcProxyTransportImpl implements Transport {
 
   openWatch(handlers: StreamHandlers<ResponseHeader>): WatchStream {
     const { gen, release } = this.hold();
-    let ended = false;
-    const pending = new Set<ReturnType<typeof setTimeout>>();
-    const end = (error: Error | undefined): void => {
-      if (ended) return;
-      ended = true;
-      for (const timer of pending) clearTimeout(timer);
-      pending.clear();
-      release();
-      if (error) {
-        inner.close();
-        handlers.onError(error);
-      }
-    };
-    const inner = gen.transport.openWatch({
-      onMessage: (m) => handlers.onMessage(m),
-      onError: (e) => end(e),
-    });
-    const createTimeoutMs = this.options.watchCreateTimeoutMs ?? 10_000;
-    return {
-      watch: (request, listener) => {
-        if (ended) return { cancel: () => undefined };
-        // A create the proxy never answers (see watchCreateTimeoutMs) fails the stream instead of hanging.
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const answered = (): void => {
-          if (timer === undefined) return;
-          clearTimeout(timer);
-          pending.delete(timer);
-          timer = undefined;
-        };
-        if (createTimeoutMs > 0) {
-          timer = setTimeout(() => {
-            pending.delete(timer!);
-            timer = undefined;
-            end(new ConnectionError(`grpc-proxy did not answer a watch create within ${createTimeoutMs} ms`));
-          }, createTimeoutMs);
-          pending.add(timer);
-        }
-        const clamped = clampCreated(request, listener);
-        const handle = inner.watch(request, {
-          onCreated: (h) => {
-            answered();
-            clamped.onCreated(h);
-          },
-          onEvents: (e, h) => clamped.onEvents(e, h),
-          onProgress: (h) => clamped.onProgress(h),
-          onCanceled: (c) => {
-            answered();
-            clamped.onCanceled(c);
-          },
-        });
-        return {
-          cancel: () => {
-            answered();
-            handle.cancel();
-          },
-        };
-      },
-      requestProgress: () => false,
-      close: () => {
-        end(undefined);
-        inner.close();
-      },
-    };
+    return serializedWatchStream(
+      (h) => gen.transport.openWatch(h),
+      (request, options) => gen.transport.range(linearizable(request), options),
+      handlers,
+      this.options.watchCreateTimeoutMs ?? 10_000,
+      release,
+    );
   }
 
   memberList(options?: CallOptions): Promise<MemberListResponse> {

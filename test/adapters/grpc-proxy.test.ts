@@ -9,10 +9,10 @@ import { createGrpcTransport } from '../../adapters/grpc/index.js';
 import { createGrpcProxyTransport } from '../../adapters/grpc-proxy/index.js';
 import { mergeEndpoints, proxiesOf } from '../../adapters/grpc-proxy/discovery.js';
 import { clampCreated, linearizable, linearizableTxn } from '../../adapters/grpc-proxy/semantics.js';
-import { ConnectionError } from '../../src/errors.js';
+import { CompactedError, ConnectionError } from '../../src/errors.js';
 import { connect } from '../../src/index.js';
-import type { ResponseHeader, Transport, WatcherListener, WireEvent } from '../../src/transport.js';
-import { pollUntil, startSingle, type EtcdCluster, type GrpcProxy } from '../harness/index.js';
+import type { ResponseHeader, Transport, WatchCancel, WatcherListener, WireEvent } from '../../src/transport.js';
+import { fetchMetrics, parseMetrics, pollUntil, startRelay, startSingle, sumMetric, type EtcdCluster, type GrpcProxy } from '../harness/index.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -147,6 +147,80 @@ describe('grpc-proxy adapter: proxies in front of one member', () => {
     const next = (await first.put({ key: b('join/k'), value: b('b') })).header.revision;
     await until(() => r2.events.length === 1, 'the joined watcher sees the next write');
     expect(r2.events[0]!.kv.modRevision).toBe(next);
+  });
+
+  it('matches each pipelined watch create to its own watcher although the proxy answers them out of order', async () => {
+    // etcd 3.4's proxy puts watchers of one range whose start is at or after a starting broadcast's into that
+    // broadcast, and sends etcd's one created answer to them by ranging over a Go map (random order).
+    // Creates of other clients queued ahead in the proxy's one upstream watch stream (it sends one create at a time)
+    // keep the broadcast waiting for etcd's answer while the proxy adds the next watchers to it.
+    const t = track(createGrpcProxyTransport({ endpoints: [plain.address], discover: false }));
+    const others = track(createGrpcTransport({ endpoints: [plain.address] }));
+    const starts: bigint[] = [];
+    for (let i = 0; i < 5; i++) starts.push((await t.put({ key: b('order/k'), value: b(String(i)) })).header.revision);
+    for (let round = 0; round < 10; round++) {
+      const noise = [0, 1, 2, 3].map(() => others.openWatch(noStream));
+      const queued = noise.flatMap((s, j) =>
+        Array.from({ length: 25 }, (_, i) => {
+          const r = recorder();
+          s.watch({ key: b(`order/other/${j}/${i}`) }, r);
+          return r;
+        }),
+      );
+      await until(() => queued.filter((r) => r.created.length > 0).length >= 4, 'a queue of other creates building up');
+      const ws = t.openWatch(noStream);
+      const rs = starts.map((startRevision) => {
+        const r = recorder();
+        ws.watch({ key: b('order/k'), startRevision }, r);
+        return r;
+      });
+      // A mix-up moves events between watchers but keeps their total.
+      await until(() => rs.reduce((n, r) => n + r.events.length, 0) === 15, 'every watcher replayed its history');
+      ws.close();
+      for (const s of noise) s.close();
+      expect(rs.map((r) => r.events.map((e) => e.kv.modRevision)), `round ${round}`).toEqual(starts.map((_, i) => starts.slice(i)));
+    }
+  });
+
+  it("never leaves a compacted watcher in the proxy that captures other clients' watchers of the range", async () => {
+    // etcd 3.4's proxy keeps the broadcast of a watcher whose start was compacted (its etcd watcher is gone) until
+    // that watcher is cancelled; meanwhile any client's watcher of the same range starting after it joins it and
+    // never gets an event, even once the compacted one is cancelled (etcd-io/etcd#10650).
+    const direct = track(createGrpcTransport({ endpoints: etcd.endpoints }));
+    const key = b('dead/k');
+    let rev = 0n;
+    for (let i = 0; i < 3; i++) rev = (await direct.put({ key, value: b(String(i)) })).header.revision;
+    await direct.compact({ revision: rev, physical: true });
+    // A's answers are held by a relay, so the cancel A sends on its compaction answer comes late.
+    const relay = await startRelay(plain.address);
+    try {
+      const a = track(createGrpcProxyTransport({ endpoints: [relay.address], discover: false }));
+      await a.status();
+      const sent = async (): Promise<number> => {
+        const m = parseMetrics(await fetchMetrics(plain.metricsUrl));
+        return sumMetric(m, 'grpc_server_msg_sent_total', { grpc_method: 'Watch' }) + sumMetric(m, 'grpc_server_msg_sent_total', { grpc_method: 'Range' });
+      };
+      const before = await sent();
+      relay.delayReplies(1500);
+      const ra = recorder();
+      const canceled: WatchCancel[] = [];
+      a.openWatch(noStream).watch({ key: b('dead/k'), startRevision: rev - 1n }, { ...ra, onCanceled: (c) => void canceled.push(c) });
+      // The proxy answered A (its create, or with the fix the read that finds the start compacted).
+      await pollUntil(async () => ((await sent()) > before ? true : undefined), { timeoutMs: 10_000, intervalMs: 20, description: 'the proxy answering A' });
+      const other = track(createGrpcProxyTransport({ endpoints: [plain.address], discover: false }));
+      const rb = recorder();
+      other.openWatch(noStream).watch({ key: b('dead/k'), startRevision: rev + 1n }, rb);
+      await until(() => rb.created.length === 1, 'the other watcher created');
+      const next = (await direct.put({ key, value: b('next') })).header.revision;
+      await until(() => rb.events.length === 1, "the other client's watcher seeing the next write");
+      expect(rb.events[0]!.kv.modRevision).toBe(next);
+      relay.restore();
+      await until(() => canceled.length === 1, 'A told its start was compacted', 20_000);
+      expect(canceled[0]!.error).toBeInstanceOf(CompactedError);
+      expect(canceled[0]!.compactRevision).toBe(rev);
+    } finally {
+      await relay.close();
+    }
   });
 
   it('composes its namespace with the proxy --namespace', async () => {

@@ -61,9 +61,10 @@ describeContract(
       await within(Promise.all(entering), 10_000, `entering ${name}`);
     }
 
-    // Through etcd 3.4's grpc-proxy a watch resumed at a compacted revision may never get another event
-    // (etcd-io/etcd#10650, #18231): a proxy/watch-hub matter, not the barriers'; skipped there until the hub works around it.
-    it.skipIf(transport.name === 'grpc-proxy')('barrier.wait(), doubleBarrier.enter() and leave() (lowest or not) go on when what they watched was compacted while cut off', async () => {
+    // Over grpc-proxy this also covers etcd 3.4's proxy keeping the broadcast of a watcher resumed at a compacted
+    // revision, which captured B's watchers of the same range (B's leave() never returned): the adapter never
+    // sends such a create (adapters/grpc-proxy/watch-stream.ts).
+    it('barrier.wait(), doubleBarrier.enter() and leave() (lowest or not) go on when what they watched was compacted while cut off', async () => {
       const { client: a, relay } = await throughRelay();
       const b = await open({ namespace: prefix });
       const watching = (n: number) => countBecomes(async () => a.stats().watchSubscribers, n, `${n} watch subscriptions on the cut-off client`);
