@@ -68,7 +68,7 @@ export function renderTable(m: InspectModel): string {
     section('TOPICS', m.topics.length, () =>
       table(
         ['NAME', 'RETAINED', 'GROUPS (lag, members)'],
-        m.topics.map((t) => [t.name, String(t.retained), t.groups.map((g) => `${g.name} (lag ${g.lag}, ${g.members} members)`).join(', ') || '-']),
+        m.topics.map((t) => [t.name, String(t.retained), t.groups.map((g) => `${g.name} (lag ${g.lag}, ${g.members} member${g.members === 1 ? '' : 's'})`).join(', ') || '-']),
       ),
     ),
     section('SERVICES', m.services.length, () =>

@@ -92,7 +92,7 @@ const SCRIPT = `
       row({ 'data-queue': q.name }, el('td', {}, q.name), el('td', {}, q.kind), ...[q.depth, q.claimed, q.delayed, q.deadLetter].map((n) => el('td', { className: 'num' }, n)))));
     fill('topics', ['Name', 'Retained', 'Groups (lag, members)'], m.topics.map((t) =>
       row({ 'data-topic': t.name }, el('td', {}, t.name), el('td', { className: 'num' }, t.retained),
-        el('td', {}, t.groups.map((g) => g.name + ' (lag ' + g.lag + ', ' + g.members + ' members)').join(', ') || '–'))));
+        el('td', {}, t.groups.map((g) => g.name + ' (lag ' + g.lag + ', ' + g.members + (g.members === 1 ? ' member)' : ' members)')).join(', ') || '–'))));
     fill('services', ['Service', 'Instance', 'Address'], m.services.flatMap((x) => x.instances.map((i) =>
       row({ 'data-service': x.name }, el('td', {}, x.name), keyCell(i.id), keyCell(i.address)))));
     const list = $('timeline');
