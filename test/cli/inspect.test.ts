@@ -7,9 +7,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Conclave, type Lock } from '../../src/index.js';
 import { sharedCluster, uniquePrefix } from '../harness/index.js';
+import { packedApp } from '../harness/packed.js';
 import { keysWhen } from '../contract/lock-helpers.js';
 import { EtcdctlChild } from '../interop/etcdctl-child.js';
 import { runCli } from './cli-process.js';
+
+// The tarball is packed and installed once per run (minutes on a busy machine).
+beforeAll(() => packedApp(), 600_000);
 
 interface InspectJson {
   locks: Array<{ name: string; holder: { key: string; lease: string; fencingToken: string }; waiters: Array<{ key: string }> }>;

@@ -13,6 +13,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Conclave } from '../../src/index.js';
 import { sharedCluster, uniquePrefix } from '../harness/index.js';
+import { packedApp } from '../harness/packed.js';
 import { CliChild } from './cli-process.js';
 
 const CHROMIUM = process.env['CONCLAVE_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -31,6 +32,7 @@ async function startUi(args: string[]): Promise<string> {
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: run \`bash scripts/install-chromium.sh\` (or set CONCLAVE_CHROMIUM)`);
+  await packedApp();
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 30_000 });
 }, 600_000);
 
