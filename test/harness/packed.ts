@@ -12,7 +12,7 @@
  */
 
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
@@ -91,6 +91,12 @@ async function waitForFile(path: string, deadline: number): Promise<void> {
   });
 }
 
+/** Writes `path` atomically (write + rename): a waiter woken by its creation never reads it half-written. */
+function publish(path: string, text: string): void {
+  writeFileSync(`${path}.tmp`, text);
+  renameSync(`${path}.tmp`, path);
+}
+
 let mine: Promise<PackedApp> | undefined;
 
 /**
@@ -118,9 +124,9 @@ export function packedApp(): Promise<PackedApp> {
     if (owner) {
       try {
         const built = await build(dir);
-        writeFileSync(result, JSON.stringify({ ok: built }));
+        publish(result, JSON.stringify({ ok: built }));
       } catch (error) {
-        writeFileSync(result, JSON.stringify({ error: String(error instanceof Error ? error.message : error) }));
+        publish(result, JSON.stringify({ error: String(error instanceof Error ? error.message : error) }));
       }
     }
     await waitForFile(result, deadline);
