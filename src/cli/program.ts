@@ -14,7 +14,8 @@ import { addCommonFlags, resolveConnection, UsageError, type CommonFlags, type C
 /** Runs an action with its resolved connection, reporting any failure (exit code 1, or 2 for usage). */
 function action<A extends unknown[]>(fn: (connection: Connection, ...args: A) => Promise<number | void>) {
   return async (...args: A) => {
-    const flags = args[args.length - 1] as CommonFlags;
+    // commander passes (...arguments, options, command).
+    const flags = args[args.length - 2] as CommonFlags;
     let connection: Connection | undefined;
     try {
       connection = resolveConnection(flags);
@@ -30,8 +31,6 @@ function action<A extends unknown[]>(fn: (connection: Connection, ...args: A) =>
 export function program(): Command {
   const root = new Command('conclave');
   root
-    .storeOptionsAsProperties(false)
-    .passCommandToAction(false)
     .description('Inspect and operate the coordination state Conclave (and Go / etcdctl) keep in etcd.')
     .exitOverride((err) => {
       throw err;
@@ -57,13 +56,10 @@ export function program(): Command {
         return runLocked(c, name, command ?? [], timeoutMs);
       }),
     );
-  root.on('command:*', (operands: string[]) => {
-    throw new UsageError(`unknown command ${JSON.stringify(operands[0])}`);
-  });
   return root;
 }
 
-/** `topic tail <name>` is `topic-tail <name>` (commander 4 has no nested action commands). */
+/** `topic tail <name>` is `topic-tail <name>` (one flat command list keeps the common flags in one place). */
 function normalize(argv: string[]): string[] {
   const args = argv.slice(2);
   if (args[0] !== 'topic') return argv;

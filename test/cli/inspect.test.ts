@@ -101,7 +101,7 @@ describe('conclave exit codes', () => {
     expect(transport.stderr).toMatch(/--transport: expected one of grpc, grpc-proxy, http/);
     const command = await runCli(['frobnicate']);
     expect(command.code).toBe(2);
-    expect(command.stderr).toMatch(/unknown command "frobnicate"/);
+    expect(command.stderr).toMatch(/unknown command 'frobnicate'/);
   });
 
   it('unreachable etcd: a clear message, no stack trace, exit code 1', async () => {
