@@ -178,9 +178,10 @@ export class ConclaveClient implements Conclave {
     return createPriorityQueue(this, name, checkCodec(opts.codec));
   }
 
-  services(name: string): ServiceRegistry {
+  services<M extends Record<string, unknown> = Record<string, unknown>>(name: string): ServiceRegistry<M> {
     checkPrimitiveName(this, name, { encoded: true });
-    return createServiceRegistry(this, name);
+    // Metadata is JSON the registrants wrote: `M` only types it for the caller.
+    return createServiceRegistry(this, name) as unknown as ServiceRegistry<M>;
   }
 
   stats(): CoreStats {

@@ -246,7 +246,8 @@ export interface Conclave extends AsyncDisposable {
   doubleBarrier(name: string, count: number): DoubleBarrier;
   queue<T = unknown>(name: string, opts?: { codec?: Codec<T> }): Queue<T>;
   priorityQueue<T = unknown>(name: string, opts?: { codec?: Codec<T> }): PriorityQueue<T>;
-  services(name: string): ServiceRegistry;
+  /** `M` types the instances' metadata (not checked at run time: it is what the registrants wrote). */
+  services<M extends Record<string, unknown> = Record<string, unknown>>(name: string): ServiceRegistry<M>;
   stats(): CoreStats;
   /** The connection status: the current one at subscribe, then every change; completes on `close()`. */
   readonly status$: Observable<ConnectionStatus>;
@@ -643,10 +644,11 @@ export interface PriorityQueue<T> {
  * for (const i of await client.services('orders-api').instances()) console.log(i.id, i.address, i.metadata);
  * ```
  */
-export interface ServiceInstance {
+export interface ServiceInstance<M extends Record<string, unknown> = Record<string, unknown>> {
   id: string;
   address: string;
-  metadata: Record<string, unknown>;
+  /** As registered (JSON); typed by `client.services<M>(name)`. */
+  metadata: M;
 }
 
 /**
@@ -655,12 +657,15 @@ export interface ServiceInstance {
  * @example
  * ```ts
  * await using reg = await client.services('orders-api').register({ id: 'orders-1', address: '10.0.0.5:8080' });
+ * console.log(reg.instance.id, reg.instance.address);
  * reg.lost$.subscribe(() => console.log('registration lost'));
  * // ... serve ...
  * await reg.deregister();
  * ```
  */
-export interface Registration extends AsyncDisposable {
+export interface Registration<M extends Record<string, unknown> = Record<string, unknown>> extends AsyncDisposable {
+  /** The instance as registered (metadata defaulted to `{}`). */
+  readonly instance: ServiceInstance<M>;
   readonly lost$: Observable<void>;
   deregister(): Promise<void>;
 }
@@ -670,16 +675,16 @@ export interface Registration extends AsyncDisposable {
  *
  * @example
  * ```ts
- * const api = client.services('orders-api');
+ * const api = client.services<{ zone: string }>('orders-api');
  * await api.register({ id: 'orders-1', address: '10.0.0.5:8080', metadata: { zone: 'a' } });
- * api.instances$.subscribe((all) => console.log(all.map((i) => i.address)));
+ * api.instances$.subscribe((all) => console.log(all.map((i) => `${i.address} in ${i.metadata.zone}`)));
  * ```
  */
-export interface ServiceRegistry {
-  register(instance: { id: string; address: string; metadata?: Record<string, unknown> }): Promise<Registration>;
-  instances(): Promise<ServiceInstance[]>;
+export interface ServiceRegistry<M extends Record<string, unknown> = Record<string, unknown>> {
+  register(instance: { id: string; address: string; metadata?: M }): Promise<Registration<M>>;
+  instances(): Promise<ServiceInstance<M>[]>;
   /** The full current set at subscribe, then on every change. */
-  readonly instances$: Observable<ServiceInstance[]>;
+  readonly instances$: Observable<ServiceInstance<M>[]>;
 }
 
 // ---- Topics ------------------------------------------------------------------

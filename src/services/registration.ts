@@ -19,7 +19,7 @@
  */
 import { AsyncSubject, type Observable } from 'rxjs';
 import type { SessionImpl } from '../core/session.js';
-import type { Registration, WatchEvent } from '../types.js';
+import type { Registration, ServiceInstance, WatchEvent } from '../types.js';
 import { ConclaveError } from '../errors.js';
 import { Backoff, linkSignals, sleep } from '../recipes/abort.js';
 import { Inbox } from '../recipes/inbox.js';
@@ -43,6 +43,8 @@ export class RegistrationImpl implements Registration {
     private readonly store: Store,
     /** User key of the instance. */
     readonly key: string,
+    /** The instance as registered. */
+    readonly instance: ServiceInstance,
     private readonly value: Uint8Array,
     private session: SessionImpl,
     private readonly onEnd: (registration: RegistrationImpl) => void,

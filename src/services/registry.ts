@@ -70,7 +70,7 @@ class ServiceRegistryImpl implements ServiceRegistry {
     }
     const id = hex(stored);
     const registrations = byKey;
-    const registration = new RegistrationImpl(this.store, key, value, session, (r) => {
+    const registration = new RegistrationImpl(this.store, key, checked, value, session, (r) => {
       if (registrations.get(id) === r) registrations.delete(id);
     });
     registrations.get(id)?.displace();

@@ -54,6 +54,19 @@ describeContract('services', ({ client, open, prefix, cluster, transport }) => {
     watcher.stop();
   });
 
+  it('a registration exposes its instance; metadata is typed by services<M>()', async () => {
+    const c = await client();
+    const api = c.services<{ zone: string; weight: number }>(`typed-${transport.name}`);
+    const reg = await api.register({ id: 'i-1', address: '127.0.0.1:1', metadata: { zone: 'a', weight: 3 } });
+    expect(reg.instance).toEqual({ id: 'i-1', address: '127.0.0.1:1', metadata: { zone: 'a', weight: 3 } });
+    const [first] = await api.instances();
+    const zone: string = first!.metadata.zone; // typed: compiles without a cast
+    expect(zone).toBe('a');
+    const plain = await c.services(`plain-${transport.name}`).register({ id: 'p', address: 'x:1' });
+    expect(plain.instance.metadata).toEqual({});
+    await Promise.all([reg.deregister(), plain.deregister()]);
+  });
+
   it('an instance is one key `__services/<name>/<id>` with JSON { id, address, metadata } on the session lease', async () => {
     const c = await openNs();
     await c.services('layout').register({ id: 'node/1', address: 'h:1', metadata: { v: 2 } });
