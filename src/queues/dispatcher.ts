@@ -8,7 +8,7 @@
  * | step | what happens |
  * |---|---|
  * | scan | one read-only txn: the claim markers and the first items (keys only, in queue order) at revision R |
- * | serve | for each unclaimed item, in order, while a waiter is left (FIFO queue: the rest is kept for the next calls, for up to 1 s or until a claim is released here): claim it (txn: a marker on the session lease if its mod revision is unchanged and it has no marker; a failed guard means another consumer got it: try the next — for a `process()` waiter of a FIFO queue, a random later one, see `serve`); a `claim()` gets it as is; for a `dequeue()` a second txn deletes item and marker together |
+ * | serve | for each unclaimed item, in order, while a waiter is left (FIFO queue: the rest is kept for the next calls, for up to 1 s or until a claim is released here): claim it (txn: a marker on the session lease if its mod revision is unchanged and it has no marker; a failed guard means another consumer got it: try the next); a `claim()` gets it as is; for a `dequeue()` a second txn deletes item and marker together |
  * | wait | nothing to take: watch the items and the markers from R + 1 until an item is put or a marker deleted, then scan again |
  * | error | retryable (connection, leader change, compaction, lost lease): back off and scan again; `ClosedError` or anything else: every waiter rejects |
  *
@@ -208,34 +208,21 @@ export class Dispatcher {
     }
   }
 
-  /**
-   * Hands candidates to waiters in order. A `process()` waiter (job mode) that
-   * lost the race for a candidate to another consumer goes on from a random
-   * later candidate of the scan instead of the next one (which the winner is
-   * about to take): the consumers of a queue then spread over its first items
-   * rather than all racing for each next head, each lost race being a txn.
-   * The candidates skipped stay in the list for the next waiters and scans. A
-   * single consumer never loses a race, so it keeps FIFO order; `dequeue()`
-   * and `claim()` waiters always take the oldest candidate left, and so do the
-   * waiters of a priority queue (a later candidate may have a lower priority).
-   */
+  /** Hands candidates to waiters in order. */
   private async serve(candidates: Candidate[]): Promise<'served' | 'contended' | 'empty'> {
     let served = false;
     let contended = false;
-    let at = 0;
     while (candidates.length > 0 && this.waiters.length > 0) {
-      const job = this.waiters[0]?.mode === 'job';
-      if (!job || at >= candidates.length) at = 0;
-      // Removed only once its claim was decided: a failure before that (e.g. the session's grant
-      // lost its reply) must not drop the item from the cached scan (FIFO would break).
-      const candidate = candidates[at]!;
+      // Shifted only once its claim was decided: a failure before that (e.g. the session's grant
+      // lost its reply) must not drop the head item from the cached scan (FIFO would break).
+      const candidate = candidates[0]!;
       // A job's delivery is counted by the claim txn itself (see `job-keys.ts`).
-      const counter = job ? this.store.key(counterKeyOf(this.layout.name, candidate.suffix!, candidate.modRevision)) : undefined;
+      const counter =
+        this.waiters[0]?.mode === 'job' ? this.store.key(counterKeyOf(this.layout.name, candidate.suffix!, candidate.modRevision)) : undefined;
       const item = await placeMarker(this.store, { ...candidate, counter }, await this.store.core.session());
-      candidates.splice(at, 1);
+      candidates.shift();
       if (!item) {
         contended = true;
-        if (job && this.layout.reuseScans) at = Math.floor(Math.random() * candidates.length);
         continue;
       }
       if (await this.deliver(item)) served = true;
