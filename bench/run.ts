@@ -6,7 +6,10 @@
  * one at a time, waits between them until etcd is back to idle (no watchers, no keep-alive
  * streams), prints a markdown report, writes it to bench/results.md, stops etcd and exits 0.
  *
- * `npm run bench -- --only=watch,leases,locks` runs a subset; `--tmpfs` puts etcd's data dir in
+ * Then the jobs and consumer-group cells (issue 15, Conclave only: `scenarios/jobs.ts`,
+ * `scenarios/groups.ts`), one fresh process per cell, with their targets checked.
+ *
+ * `npm run bench -- --only=watch,leases,locks,jobs,groups` runs a subset; `--tmpfs` puts etcd's data dir in
  * /dev/shm (removes disk fsync stalls, which both libraries see, from the latency tails).
  * @module
  */
@@ -21,6 +24,9 @@ import { fanoutChart } from './lib/chart.js';
 import { keyOf, renderReport, type Outcome, type Results } from './lib/report.js';
 import { now, sleep } from './lib/timing.js';
 import type { Side, WorkerContext } from './lib/worker-context.js';
+import type { JobsGroupsInput } from './lib/report-jobs-groups.js';
+import { GROUPS_CELLS, type GroupsResult } from './scenarios/groups.js';
+import { JOBS_CELLS, type JobsResult } from './scenarios/jobs.js';
 import type { LeaseResult } from './scenarios/leases.js';
 import type { LockResult } from './scenarios/locks.js';
 import type { FanoutResult } from './scenarios/watch-fanout.js';
@@ -28,6 +34,8 @@ import type { FanoutResult } from './scenarios/watch-fanout.js';
 const WATCH_NS = [1, 100, 1_000, 10_000] as const;
 const LEASE_NS = [1, 100, 1_000] as const;
 const LOCK_N = 1_000;
+const JOBS_N = 1_000;
+const GROUPS_N = 2_000;
 /** etcd3 at 10,000 subscribers runs only if its 1,000 create-all took at most this long. */
 const ETCD3_10K_MAX_CREATE_1K_MS = 2_000;
 const WORKER_TIMEOUT_MS = 60_000;
@@ -117,6 +125,7 @@ async function main(): Promise<void> {
   const watch: Results<FanoutResult> = new Map();
   const leases: Results<LeaseResult> = new Map();
   const locks: Results<LockResult> = new Map();
+  const jobsGroups: JobsGroupsInput = { jobsN: JOBS_N, groupsN: GROUPS_N, jobs: new Map(), groups: new Map() };
   try {
     const etcdVersion = (await member.metrics()).match(/etcd_server_version\{server_version="([^"]+)"\}/)?.[1] ?? '?';
     log(`etcd ${etcdVersion} at ${ctx.endpoint} (pid ${member.pid})`);
@@ -175,6 +184,22 @@ async function main(): Promise<void> {
         await settle(member);
       }
     }
+    if (wanted('jobs')) {
+      for (const cell of JOBS_CELLS) {
+        const o = await runWorker<JobsResult>(ctx, `jobs.${cell}`, 'conclave', JOBS_N, 120_000);
+        jobsGroups.jobs.set(cell, o);
+        log(`jobs ${cell} N=${JOBS_N}: ${describe(o, (v) => `${f(v.jobsPerSecond, 0)} jobs/s, ${f(v.writesPerJob, 2)} etcd writes/job`)}`);
+        await settle(member);
+      }
+    }
+    if (wanted('groups')) {
+      for (const cell of GROUPS_CELLS) {
+        const o = await runWorker<GroupsResult>(ctx, `groups.${cell}`, 'conclave', GROUPS_N, 120_000);
+        jobsGroups.groups.set(cell, o);
+        log(`groups ${cell} N=${GROUPS_N}: ${describe(o, (v) => `${f(v.messagesPerSecond, 0)} messages/s${v.writesPerMessage === undefined ? '' : `, ${f(v.writesPerMessage, 2)} etcd writes/message`}`)}`);
+        await settle(member);
+      }
+    }
 
     const header = [
       `Run ${new Date().toISOString()}: etcd ${etcdVersion} (single member, loopback, throwaway data dir ${tmpfs ? 'on tmpfs (--tmpfs)' : 'on disk'}), Node ${process.version},`,
@@ -183,7 +208,7 @@ async function main(): Promise<void> {
       `the whole run took ${((now() - started) / 1000).toFixed(0)} s; 1-minute load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end`,
       `(other work on the machine shows in tails and timings). See bench/README.md for what each column means.`,
     ].join('\n');
-    const report = renderReport({ header, watchNs: WATCH_NS, leaseNs: LEASE_NS, lockN: LOCK_N, watch, leases, locks });
+    const report = renderReport({ header, watchNs: WATCH_NS, leaseNs: LEASE_NS, lockN: LOCK_N, watch, leases, locks, jobsGroups });
     process.stdout.write(`${report}\n`);
     writeFileSync(resultsPath, report);
     log(`wrote ${resultsPath}`);

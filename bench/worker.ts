@@ -3,11 +3,14 @@
  *
  * ```sh
  * node --import tsx bench/worker.ts <watch|leases|locks> <conclave|etcd3> <N> <endpoint> <metricsUrl> <runId>
+ * node --import tsx bench/worker.ts <jobs.floor|jobs.dequeue|jobs.process|groups.publish|groups.messages|groups.group> conclave <N> ...
  * ```
  *
  * Prints exactly one JSON line on stdout (the result, or `{ "error": ... }`) and exits.
  * @module
  */
+import { GROUPS_CELLS, runGroups, type GroupsCell } from './scenarios/groups.js';
+import { JOBS_CELLS, runJobs, type JobsCell } from './scenarios/jobs.js';
 import { runLeases } from './scenarios/leases.js';
 import { runLocks } from './scenarios/locks.js';
 import { runWatchFanout } from './scenarios/watch-fanout.js';
@@ -22,6 +25,13 @@ async function main(): Promise<unknown> {
   }
   const ctx: WorkerContext = { endpoint, metricsUrl, runId };
   const s: Side = side;
+  const [family, cell] = (scenario ?? '').split('.');
+  if (family === 'jobs' && s === 'conclave' && (JOBS_CELLS as readonly string[]).includes(cell ?? '')) {
+    return runJobs(endpoint, `${runId}/jobs/${cell}/`, cell as JobsCell, n);
+  }
+  if (family === 'groups' && s === 'conclave' && (GROUPS_CELLS as readonly string[]).includes(cell ?? '')) {
+    return runGroups(endpoint, `${runId}/groups/${cell}/`, cell as GroupsCell, n);
+  }
   switch (scenario) {
     case 'watch':
       return runWatchFanout(ctx, s, n);

@@ -815,7 +815,11 @@ export interface ConsumeOptions {
   maxDeliveries?: number;
   /** Delay before a failed message is delivered again; default 1000. */
   retryDelayMs?: number;
-  /** Name of the queue (same client namespace) that receives dead messages (their original values); default `${topic}.${group}.dead`. */
+  /**
+   * Name of the queue (same client namespace) that receives dead messages (their original values); default `${topic}.${group}.dead`.
+   * Beside each, in the same txn, its error record as the jobs keep it: JSON at `__jobs/<encodeURIComponent(deadLetter)>/dead/<k>`
+   * for the item `${deadLetter}/<k>`, `{ queue: topic, key, group, revision, attempt, error: { name, message, code?, stack? }, at }`.
+   */
   deadLetter?: string;
   /** Stop: resolves once running handlers settled. */
   signal?: AbortSignal;

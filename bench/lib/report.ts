@@ -10,6 +10,7 @@
 import type { LeaseResult } from '../scenarios/leases.js';
 import type { LockResult } from '../scenarios/locks.js';
 import type { FanoutResult } from '../scenarios/watch-fanout.js';
+import { renderJobsGroups, type JobsGroupsInput } from './report-jobs-groups.js';
 import type { Side } from './worker-context.js';
 
 /** A measurement, or why there is none (skipped, failed, timed out). */
@@ -30,6 +31,8 @@ export interface ReportInput {
   watch: Results<FanoutResult>;
   leases: Results<LeaseResult>;
   locks: Results<LockResult>;
+  /** Jobs and consumer groups (issue 15). */
+  jobsGroups?: JobsGroupsInput;
 }
 
 const SIDES: readonly Side[] = ['conclave', 'etcd3'];
@@ -233,5 +236,6 @@ export function renderReport(input: ReportInput): string {
     '',
     lockTable(input),
     '',
+    ...(input.jobsGroups ? [renderJobsGroups(input.jobsGroups)] : []),
   ].join('\n');
 }

@@ -27,7 +27,7 @@ import { op, rangeOf, type Store } from '../recipes/store.js';
 import { uniqueNanos } from '../recipes/unique-key.js';
 import { QueueClaimImpl } from './claim.js';
 import { dispatcherFor } from './dispatcher.js';
-import { counterKeyOf, deadRecordKeyOf, errorInfoOf, errorKeyOf, type JobErrorRecord } from './job-keys.js';
+import { counterKeyOf, deadLetterPuts, deadRecordKeyOf, errorKeyOf, errorRecordOf, type JobErrorRecord } from './job-keys.js';
 import type { QueueLayout } from './layout.js';
 import { dropMarker, type HeldClaim, type TakenItem } from './markers.js';
 
@@ -75,13 +75,7 @@ export async function runJob<T>(
     keys.ownDeadRecord,
   ]);
   const attempt = item.deliveries;
-  const record = (error: unknown, n: number): JobErrorRecord => ({
-    queue: layout.name,
-    key: item.key,
-    attempt: n,
-    error: errorInfoOf(error),
-    at: new Date().toISOString(),
-  });
+  const record = (error: unknown, n: number): JobErrorRecord => errorRecordOf(layout.name, item.key, n, error);
   const deadLetter = (rec: JobErrorRecord): Promise<void> => moveToDeadLetter(store, item, claimed, keys, settings.deadLetter, rec);
   const fail = async (error: unknown): Promise<void> => {
     if (settings.maxDeliveries !== undefined && attempt >= settings.maxDeliveries) return deadLetter(record(error, attempt));
@@ -172,7 +166,6 @@ async function moveToDeadLetter(
   dead: string,
   rec: JobErrorRecord,
 ): Promise<void> {
-  const body = new TextEncoder().encode(JSON.stringify(rec));
   for (;;) {
     const suffix = uniqueNanos();
     const deadKey = store.key(`${dead}/${suffix}`);
@@ -184,8 +177,7 @@ async function moveToDeadLetter(
         op.del({ key: keys.counter }),
         op.del({ key: keys.error }),
         op.del({ key: keys.ownDeadRecord }),
-        op.put({ key: deadKey, value: item.value }),
-        op.put({ key: store.key(deadRecordKeyOf(dead, suffix)), value: body }),
+        ...deadLetterPuts(store, dead, suffix, item.value, rec),
       ],
       failure: [op.range({ key: claim.marker, keysOnly: true }), op.range({ key: deadKey, keysOnly: true })],
     });

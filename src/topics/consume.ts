@@ -105,6 +105,6 @@ function resolve<T>(
     store: new Store(client),
     layout: groupLayout(topic, opts.group),
     startAt,
-    config: { topic, codec, handler, concurrency, maxDeliveries, retryDelayMs, deadLetter },
+    config: { topic, group: opts.group, codec, handler, concurrency, maxDeliveries, retryDelayMs, deadLetter },
   };
 }

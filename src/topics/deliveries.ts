@@ -9,15 +9,20 @@
  *   in the next one (one txn for many messages under load).
  * - A handler that throws: the next delivery is counted in `tries/<r>` (with
  *   the error), and the message runs again on this member after
- *   `retryDelayMs`; after `maxDeliveries` it moves to the dead-letter queue.
+ *   `retryDelayMs`; after `maxDeliveries` it moves to the dead-letter queue,
+ *   its error record beside it (the form of the jobs: `job-keys.ts`).
  * - The oldest live member moves the group's low mark (at most every
  *   {@link ADVANCE_MS}), deleting the done marks below it.
  * @module
  * @internal
  */
+import { ConclaveError } from '../errors.js';
+import { errorRecordOf, type JobErrorRecord } from '../queues/job-keys.js';
 import type { Codec, ConsumeContext, TopicMessage } from '../types.js';
 import type { GroupView, PendingMessage } from './group-view.js';
+import type { Tries } from './group-layout.js';
 import type { AckItem, GroupWriter } from './group-writes.js';
+import { topicPrefix } from './layout.js';
 
 /** The low mark moves at most this often (ms). */
 export const ADVANCE_MS = 100;
@@ -26,6 +31,7 @@ const ACK_BATCH = 40;
 
 export interface DeliveryConfig<T> {
   topic: string;
+  group: string;
   codec: Codec<T>;
   handler: (msg: TopicMessage<T>, ctx: ConsumeContext) => Promise<void>;
   concurrency: number;
@@ -168,7 +174,8 @@ export class Deliveries<T> {
     let { attempt, claimed } = job;
     if (job.claim) {
       const tries = this.view.tries.get(m.revision) ?? { modRevision: 0n, tries: { attempts: 0 } };
-      const res = await this.writer.claim(m.revision, m.owner, tries, maxDeliveries, { queue: deadLetter, value: m.value });
+      const record = (t: Tries): JobErrorRecord => this.lastRecord(m, t);
+      const res = await this.writer.claim(m.revision, m.owner, tries, maxDeliveries, { queue: deadLetter, value: m.value, record });
       if (res.result !== 'claimed') {
         if (res.result === 'dead') this.view.markDone(m.revision);
         this.held.delete(m.revision);
@@ -192,12 +199,12 @@ export class Deliveries<T> {
       return;
     }
     if (attempt >= maxDeliveries) {
-      if ((await this.writer.deadLetter(m.revision, deadLetter, m.value)) === 'lost') throw this.lostError();
+      if ((await this.writer.deadLetter(m.revision, deadLetter, m.value, this.record(m, attempt, failure))) === 'lost') throw this.lostError();
       this.view.markDone(m.revision);
       this.held.delete(m.revision);
       return;
     }
-    const recorded = await this.writer.recordTry(m.revision, { attempts: attempt + 1, error: describe(failure) });
+    const recorded = await this.writer.recordTry(m.revision, { attempts: attempt + 1, error: this.record(m, attempt, failure).error });
     if (recorded === 'lost') throw this.lostError();
     if (recorded === 'gone') {
       this.held.delete(m.revision);
@@ -210,6 +217,22 @@ export class Deliveries<T> {
       this.pump();
     }, this.config.retryDelayMs);
     this.timers.add(timer);
+  }
+
+  /** The error record of `m` failing at delivery `attempt`. */
+  private record(m: PendingMessage, attempt: number, error: unknown): JobErrorRecord {
+    return errorRecordOf(this.config.topic, topicPrefix(this.config.topic) + m.key, attempt, error, { group: this.config.group, revision: m.revision.toString() });
+  }
+
+  /**
+   * The error record of `m` found with `tries.attempts` >= maxDeliveries on a
+   * claim: its last delivery ended with its member. As for jobs, the last
+   * error recorded (of delivery `attempts - 1`), else a `DELIVERY_LOST` error.
+   */
+  private lastRecord(m: PendingMessage, tries: Tries): JobErrorRecord {
+    if (tries.error) return { ...this.record(m, tries.attempts - 1, undefined), error: tries.error };
+    const lost = new ConclaveError(`delivery ${tries.attempts} ended without a result (its member died, or paused past its session TTL)`, { code: 'DELIVERY_LOST', retryable: false });
+    return this.record(m, tries.attempts, lost);
   }
 
   private ack(item: AckItem): void {
@@ -248,10 +271,4 @@ export class Deliveries<T> {
     const reason: unknown = this.writer.session.signal.reason;
     return reason instanceof Error ? reason : new Error('consumer group membership lost');
   }
-}
-
-/** A short text of a handler's error, kept in `tries/<r>`. */
-function describe(error: unknown): string {
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return text.length > 500 ? `${text.slice(0, 500)}…` : text;
 }

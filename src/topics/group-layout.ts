@@ -8,7 +8,7 @@
  * | `__groups/<t>/<g>/low` | none | revision, 20 digits | every message below it is done |
  * | `__groups/<t>/<g>/done/<rev>` | none | `ok` or `dead` | message `rev` (>= low) is done |
  * | `__groups/<t>/<g>/claims/<rev>` | the claimant's session | member id | message `rev` was reassigned to that member |
- * | `__groups/<t>/<g>/tries/<rev>` | none | JSON `{ attempts, error? }` | deliveries of `rev` counted so far |
+ * | `__groups/<t>/<g>/tries/<rev>` | none | JSON `{ attempts, error? }` (`error`: `{ name, message, code?, stack? }`) | deliveries of `rev` counted so far, the last error |
  *
  * Member keys live under the topic's own prefix (after the message keys,
  * which start with a digit) so that ONE watch of the topic delivers messages
@@ -17,6 +17,7 @@
  * @module
  * @internal
  */
+import type { JobErrorRecord } from '../queues/job-keys.js';
 
 /** Revisions as fixed-width decimal: byte order is numeric order (etcd compares values as bytes). */
 export function padRevision(revision: bigint): string {
@@ -86,15 +87,26 @@ export function parseRevision(text: string): bigint | undefined {
 /** A tries record. */
 export interface Tries {
   attempts: number;
-  error?: string;
+  /** The last handler error, as in a jobs error record. */
+  error?: JobErrorRecord['error'];
 }
 
-/** Parses a tries value; a malformed one counts as no attempt. */
+/** Parses a tries value; a malformed one counts as no attempt (an error kept as text, as older versions did, becomes `{ name: 'Error', message }`). */
 export function parseTries(text: string): Tries {
   try {
-    const v = JSON.parse(text) as Partial<Tries>;
-    return { attempts: typeof v.attempts === 'number' && v.attempts >= 0 ? v.attempts : 0, ...(typeof v.error === 'string' ? { error: v.error } : {}) };
+    const v = JSON.parse(text) as { attempts?: unknown; error?: unknown };
+    const attempts = typeof v.attempts === 'number' && v.attempts >= 0 ? v.attempts : 0;
+    const error = errorOf(v.error);
+    return { attempts, ...(error ? { error } : {}) };
   } catch {
     return { attempts: 0 };
   }
+}
+
+function errorOf(v: unknown): JobErrorRecord['error'] | undefined {
+  if (typeof v === 'string') return { name: 'Error', message: v };
+  if (typeof v !== 'object' || v === null) return undefined;
+  const e = v as Record<string, unknown>;
+  if (typeof e.name !== 'string' || typeof e.message !== 'string') return undefined;
+  return { name: e.name, message: e.message, ...(typeof e.code === 'string' ? { code: e.code } : {}), ...(typeof e.stack === 'string' ? { stack: e.stack } : {}) };
 }

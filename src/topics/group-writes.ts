@@ -8,7 +8,7 @@
  * |---|---|---|
  * | {@link GroupWriter.ack} (batch: `done/<r>` for each) | our member key, low <= every r | rewrites the same marks, or finds low past them (done) |
  * | {@link GroupWriter.claim} (`claims/<r>` on our lease + `tries/<r>`) | no claim, not done, low <= r, owner key gone, tries unchanged | finds the claim on our lease: ours |
- * | {@link GroupWriter.deadLetter} (queue item + `done/<r>` = dead) | our key, not done, low <= r, item key free | finds `done/<r>`, or low past r: moved once (never in both, never in neither) |
+ * | {@link GroupWriter.deadLetter} (queue item + its error record + `done/<r>` = dead) | our key, not done, low <= r, item key free | finds `done/<r>`, or low past r: moved once (never in both, never in neither) |
  * | {@link GroupWriter.recordTry} (`tries/<r>`) | our member key, not done, low <= r | writes the same value again |
  * | {@link GroupWriter.advance} (`low`, deletes `done/` below it) | low unchanged | finds low moved: fine |
  * @module
@@ -21,6 +21,7 @@ import type { Compare, RequestOp, TxnRequest, TxnResponse } from '../transport.j
 import { Backoff, sleep } from '../recipes/abort.js';
 import { op, rangeOf, type Store } from '../recipes/store.js';
 import { uniqueNanos } from '../recipes/unique-key.js';
+import { deadLetterPuts, type JobErrorRecord } from '../queues/job-keys.js';
 import { padRevision, parseRevision, parseTries, type GroupLayout, type Tries } from './group-layout.js';
 
 /** A message to mark done. */
@@ -90,12 +91,20 @@ export class GroupWriter {
   /**
    * Claims orphan `revision` (its owner `owner` gone, or none), counting the
    * delivery in `tries/<r>`; when `tries` already reached `maxDeliveries`,
-   * moves it to the dead-letter queue instead.
+   * moves it to the dead-letter queue instead, with the error record
+   * `dead.record` makes of the counted tries.
    */
-  async claim(revision: bigint, owner: string | null | undefined, tries: { modRevision: bigint; tries: Tries }, maxDeliveries: number, dead: { queue: string; value: Uint8Array }): Promise<ClaimResult> {
+  async claim(
+    revision: bigint,
+    owner: string | null | undefined,
+    tries: { modRevision: bigint; tries: Tries },
+    maxDeliveries: number,
+    dead: { queue: string; value: Uint8Array; record: (tries: Tries) => JobErrorRecord },
+  ): Promise<ClaimResult> {
     let known = tries;
-    let item = `${dead.queue}/${uniqueNanos()}`;
+    let suffix = uniqueNanos();
     for (;;) {
+      const item = `${dead.queue}/${suffix}`;
       const compare: Compare[] = [
         this.absent(this.layout.claim(revision)),
         this.absent(this.layout.done(revision)),
@@ -107,7 +116,7 @@ export class GroupWriter {
       const attempt = known.tries.attempts + 1;
       const success = toDead
         ? [
-            op.put({ key: this.store.key(item), value: dead.value }),
+            ...deadLetterPuts(this.store, dead.queue, suffix, dead.value, dead.record(known.tries)),
             op.put({ key: this.store.key(this.layout.done(revision)), value: toBytes('dead') }),
             op.del({ key: this.store.key(this.layout.tries(revision)) }),
           ]
@@ -130,7 +139,7 @@ export class GroupWriter {
       if (typeof owner === 'string' && rangeOf(res, 4).kvs.length > 0) return { result: 'gone' }; // the owner lives: not an orphan
       const t = rangeOf(res, 3).kvs[0];
       known = { modRevision: t?.modRevision ?? ABSENT, tries: t ? parseTries(utf8(t.value)) : { attempts: 0 } };
-      item = `${dead.queue}/${uniqueNanos()}`;
+      suffix = uniqueNanos();
     }
   }
 
@@ -146,15 +155,16 @@ export class GroupWriter {
     return rangeOf(res, 0).kvs.length === 0 ? 'lost' : 'gone';
   }
 
-  /** Moves a message we hold to the dead-letter queue `queue` (its original bytes) and marks it done, in one txn. */
-  async deadLetter(revision: bigint, queue: string, value: Uint8Array): Promise<'ok' | 'lost'> {
+  /** Moves a message we hold to the dead-letter queue `queue` (its original bytes, and its error record `rec` beside it) and marks it done, in one txn. */
+  async deadLetter(revision: bigint, queue: string, value: Uint8Array, rec: JobErrorRecord): Promise<'ok' | 'lost'> {
     for (;;) {
-      const item = `${queue}/${uniqueNanos()}`;
+      const suffix = uniqueNanos();
+      const item = `${queue}/${suffix}`;
       const res = await this.send({
         // low <= r: a re-send after low passed r (deleting its done mark) must not move it twice
         compare: [this.alive(), this.absent(this.layout.done(revision)), this.lowAtMost(revision), this.absent(item)],
         success: [
-          op.put({ key: this.store.key(item), value }),
+          ...deadLetterPuts(this.store, queue, suffix, value, rec),
           op.put({ key: this.store.key(this.layout.done(revision)), value: toBytes('dead') }),
           op.del({ key: this.store.key(this.layout.tries(revision)) }),
           op.del({ key: this.store.key(this.layout.claim(revision)) }),

@@ -132,6 +132,32 @@ describeContract('topic consumer groups', ({ client, open, prefix, cluster }) =>
     expect(attempts.get(2)).toEqual([1, 2, 3]);
   });
 
+  it("a dead letter keeps the handler's last error beside it, in the jobs' error-record form, written by the move's txn", async () => {
+    const c = await client();
+    const topic = c.topic<number>('poison');
+    const member = join(c, 'poison', 'g', { maxDeliveries: 3, retryDelayMs: 10 }, async (_m, ctx) => {
+      throw Object.assign(new Error(`poison at attempt ${ctx.attempt}`), { code: 'E_POISON' });
+    });
+    await registered(c, 'poison', 'g');
+    const revision = (await topic.publish(7)).revision;
+    const [item] = await pollUntil(async () => {
+      const kvs = await c.getPrefix('poison.g.dead/');
+      return kvs.length > 0 ? kvs : undefined;
+    }, { timeoutMs: 20_000, intervalMs: 20, description: 'the dead letter' });
+    await member.stop();
+    expect(JSON.parse(new TextDecoder().decode(item!.value))).toBe(7); // the original value (JSON codec)
+    const suffix = item!.key.slice('poison.g.dead/'.length);
+    const rec = await c.get(`__jobs/${encodeURIComponent('poison.g.dead')}/dead/${suffix}`);
+    expect(rec, 'the error record').toBeDefined();
+    expect(rec!.modRevision).toBe(item!.modRevision); // same txn
+    const body = JSON.parse(new TextDecoder().decode(rec!.value)) as Record<string, unknown> & { error: Record<string, unknown> };
+    expect(body).toMatchObject({ queue: 'poison', group: 'g', revision: revision.toString(), attempt: 3 });
+    expect(body.key).toMatch(/^__topics\/poison\/[0-9]{15}-[0-9a-f]{16}$/);
+    expect(body.error).toMatchObject({ name: 'Error', message: 'poison at attempt 3', code: 'E_POISON' });
+    expect(typeof body.at).toBe('string');
+    expect(await c.queue<number>('poison.g.dead').dequeue()).toBe(7); // an ordinary queue item
+  });
+
   it('closing the client aborts the running handler and rejects consume() with ClosedError', async () => {
     const c = await open({ namespace: prefix });
     const topic = c.topic<number>('closing');

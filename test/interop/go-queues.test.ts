@@ -2,10 +2,14 @@
  * Interop with etcd's real Go client, both ways, over every Conclave transport: items
  * enqueued on one side are dequeued on the other, in order, for the FIFO queue
  * (`recipe.NewQueue`) and the priority queue (`recipe.NewPriorityQueue`), including producers
- * of both sides sharing one priority's sequence.
+ * of both sides sharing one priority's sequence; and items a Conclave producer enqueued without
+ * job options stay plain recipe items while job bookkeeping (delivery counters, last errors,
+ * delayed items) exists for the same queue name.
  */
 import { expect, it } from 'vitest';
-import { stringCodec, type Conclave } from '../../src/index.js';
+import { stringCodec, type Conclave, type Job } from '../../src/index.js';
+import { pollUntil } from '../harness/index.js';
+import { within } from '../contract/primitives-util.js';
 import { describeGoInterop } from './go-interop.js';
 import type { GoDriver } from './go-driver.js';
 
@@ -19,6 +23,36 @@ async function goDequeue(go: GoDriver, op: 'queue.dequeue' | 'pqueue.dequeue', n
 /** The keys left of queue `name` (items and, for a priority queue, nothing else under `name/`). */
 async function itemsLeft(c: Conclave, name: string): Promise<string[]> {
   return (await c.getPrefix(`${name}/`)).map((kv) => kv.key);
+}
+
+/** The job bookkeeping of queue `name`: every key under `__jobs/<enc(name)>/`, relative to it. */
+async function bookkeeping(c: Conclave, name: string): Promise<string[]> {
+  const prefix = `__jobs/${encodeURIComponent(name)}/`;
+  return (await c.getPrefix(prefix)).map((kv) => kv.key.slice(prefix.length));
+}
+
+/**
+ * Leaves job bookkeeping for queue `name` behind: a `process()` consumer takes the head item
+ * (`poison`), its handler throws (a delivery counter and a last-error record are written), then
+ * the consumer is stopped, which puts the item back at its place. Plus a delayed item, due in
+ * an hour. Resolves once the counter and the error record exist and `process()` resolved.
+ */
+async function leaveBookkeeping(c: Conclave, name: string, consume: (handler: (v: string, job: Job) => Promise<void>, signal: AbortSignal) => Promise<void>, delay: () => Promise<void>): Promise<void> {
+  const stop = new AbortController();
+  const handled: string[] = [];
+  const running = consume(async (v) => {
+    handled.push(v);
+    throw new Error(`handler failed on ${v}`);
+  }, stop.signal);
+  await delay();
+  await pollUntil(async () => {
+    const keys = await bookkeeping(c, name);
+    return keys.some((k) => k.startsWith('n/')) && keys.some((k) => k.startsWith('e/')) ? true : undefined;
+  }, { timeoutMs: 20_000, intervalMs: 20, description: 'a delivery counter and an error record' });
+  stop.abort();
+  await within(running, 20_000, 'process() to stop');
+  expect(handled).toEqual(['poison']);
+  expect((await bookkeeping(c, name)).map((k) => k.slice(0, 2)).sort()).toEqual(['d/', 'e/', 'n/']);
 }
 
 describeGoInterop('go interop queues', ({ client, go, name }) => {
@@ -109,5 +143,39 @@ describeGoInterop('go interop queues', ({ client, go, name }) => {
     got.push(...(await goDequeue(go(), 'pqueue.dequeue', q, 1)));
     expect(got).toEqual(['conclave-1a', 'go-1b', 'go-1c', 'go-2a', 'conclave-2b']);
     expect(await itemsLeft(c, q)).toEqual([]);
+  });
+
+  it('queue: Go dequeues the items a Conclave producer enqueued without job options, in order, never job bookkeeping', async () => {
+    const c = await client();
+    const q = name('jobs');
+    const queue = c.queue<string>(q, { codec: stringCodec });
+    await queue.enqueue('poison');
+    await leaveBookkeeping(
+      c,
+      q,
+      (handler, signal) => queue.process(handler, { retryDelayMs: 3_600_000, signal }),
+      () => queue.enqueue('later', { delayMs: 3_600_000 }),
+    );
+    for (const v of ['a', 'b', 'c']) await queue.enqueue(v);
+    expect(await goDequeue(go(), 'queue.dequeue', q, 4)).toEqual(['poison', 'a', 'b', 'c']);
+    expect(await itemsLeft(c, q)).toEqual([]);
+    expect((await bookkeeping(c, q)).some((k) => k.startsWith('d/'))).toBe(true); // the delayed item waits beside, unseen by Go
+  });
+
+  it('priority queue: Go dequeues the items a Conclave producer enqueued without job options, by priority, never job bookkeeping', async () => {
+    const c = await client();
+    const q = name('pjobs');
+    const pq = c.priorityQueue<string>(q, { codec: stringCodec });
+    await pq.enqueue('poison', 2);
+    await leaveBookkeeping(
+      c,
+      q,
+      (handler, signal) => pq.process(handler, { retryDelayMs: 3_600_000, signal }),
+      () => pq.enqueue('later', 0, { delayMs: 3_600_000 }),
+    );
+    for (const [value, priority] of [['a', 1], ['b', 3], ['c', 1]] as const) await pq.enqueue(value, priority);
+    expect(await goDequeue(go(), 'pqueue.dequeue', q, 4)).toEqual(['a', 'c', 'poison', 'b']);
+    expect(await itemsLeft(c, q)).toEqual([]);
+    expect((await bookkeeping(c, q)).some((k) => k.startsWith('d/'))).toBe(true);
   });
 });
