@@ -2,22 +2,22 @@ import type { Plugin } from 'esbuild';
 import { defineConfig } from 'tsup';
 
 /**
- * The CLI imports the library only through `src/index.ts`: in the build that import stays an
+ * The CLI (cli/, Node only) imports the library only through `src/index.ts`: in the build that import stays an
  * import of the package's own `./index.js` (dist/cli.js sits beside it), so the library is not
  * bundled a second time.
  */
 const libraryAsSibling: Plugin = {
   name: 'conclave-library-as-sibling',
   setup(build) {
-    build.onResolve({ filter: /^(\.\.\/)+index\.js$/ }, (args) =>
-      args.importer.includes('/src/cli/') ? { path: './index.js', external: true } : undefined,
+    build.onResolve({ filter: /^(\.\.\/)+src\/index\.js$/ }, (args) =>
+      /[\\/]cli[\\/]/.test(args.importer) ? { path: './index.js', external: true } : undefined,
     );
   },
 };
 
 // Two library entry points: `conclave` (Node, every transport) and `conclave/http` (browsers and
 // edge runtimes: no Node built-in in its graph); and the `conclave` command (`bin`, ESM, Node
-// only; its `#!/usr/bin/env node` line is kept from src/cli/main.ts). No sourcemaps: they would
+// only; its `#!/usr/bin/env node` line is kept from cli/main.ts). No sourcemaps: they would
 // point at sources the package does not ship.
 export default defineConfig([
   {
@@ -32,7 +32,7 @@ export default defineConfig([
     treeshake: true,
   },
   {
-    entry: { cli: 'src/cli/main.ts' },
+    entry: { cli: 'cli/main.ts' },
     format: ['esm'],
     platform: 'node',
     dts: false,

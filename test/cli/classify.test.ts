@@ -2,9 +2,9 @@
  * The inspect classifier on hand-made key-values (pure logic: no etcd).
  */
 import { describe, expect, it } from 'vitest';
-import { classify } from '../../src/cli/inspect/classify.js';
-import type { RawKv } from '../../src/cli/inspect/model.js';
-import { changes } from '../../src/cli/ui/timeline.js';
+import { classify } from '../../cli/inspect/classify.js';
+import type { RawKv } from '../../cli/inspect/model.js';
+import { changes } from '../../cli/ui/timeline.js';
 
 const enc = new TextEncoder();
 let rev = 100n;

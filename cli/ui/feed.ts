@@ -5,7 +5,7 @@
  * @module
  */
 import type { Subscription } from 'rxjs';
-import type { Conclave, Transport } from '../../index.js';
+import type { Conclave, Transport } from '../../src/index.js';
 import { inspectNamespace } from '../inspect/read.js';
 import type { InspectModel } from '../inspect/model.js';
 import { open, type Connection } from '../options.js';

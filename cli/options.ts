@@ -17,7 +17,7 @@ import {
   type TlsOptions,
   type Transport,
   type TransportOptions,
-} from '../index.js';
+} from '../src/index.js';
 
 /** The common flags as commander parses them. */
 export interface CommonFlags {

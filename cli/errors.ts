@@ -3,7 +3,7 @@
  * one clear line (never a stack trace, unless `CONCLAVE_DEBUG` is set).
  * @module
  */
-import { AuthError, ConclaveError, ConnectionError } from '../index.js';
+import { AuthError, ConclaveError, ConnectionError } from '../src/index.js';
 import { UsageError } from './options.js';
 
 /** Exit code of a usage error (bad flags, unknown command). */

@@ -3,7 +3,7 @@
  * one line each, until interrupted.
  * @module
  */
-import { decodeText, type Conclave } from '../../index.js';
+import { decodeText, type Conclave } from '../../src/index.js';
 import { open, type Connection } from '../options.js';
 
 /** Resolves on SIGINT / SIGTERM (or when `signal` aborts), whichever first. */

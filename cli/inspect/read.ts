@@ -3,7 +3,7 @@
  * holder's and leader's lease.
  * @module
  */
-import type { Conclave, Transport } from '../../index.js';
+import type { Conclave, Transport } from '../../src/index.js';
 import { classify } from './classify.js';
 import type { InspectModel } from './model.js';
 
