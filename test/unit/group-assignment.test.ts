@@ -50,7 +50,9 @@ describe('group layout', () => {
     expect(parseStateKey(l, l.low)).toEqual({ kind: 'low' });
     expect(parseStateKey(l, `${l.statePrefix}other`)).toBeUndefined();
     expect(padRevision(9n) < padRevision(10n)).toBe(true);
-    expect(parseTries('{"attempts":2,"error":"x"}')).toEqual({ attempts: 2, error: 'x' });
+    // The error is kept as { name, message, code?, stack? } (the jobs' form); an older text value reads as a plain Error.
+    expect(parseTries('{"attempts":2,"error":{"name":"TypeError","message":"x","code":"E1"}}')).toEqual({ attempts: 2, error: { name: 'TypeError', message: 'x', code: 'E1' } });
+    expect(parseTries('{"attempts":2,"error":"x"}')).toEqual({ attempts: 2, error: { name: 'Error', message: 'x' } });
     expect(parseTries('garbage')).toEqual({ attempts: 0 });
   });
 });
