@@ -2,18 +2,14 @@
  * Clients for the barrier regression tests whose transport is decorated: replies lost on
  * purpose ({@link lostReplyTransport}) or calls held at a gate until the test lets them go.
  */
-import { createGrpcProxyTransport, createGrpcTransport, createHttpTransport, connect, type Conclave } from '../../src/index.js';
+import { connect, type Conclave } from '../../src/index.js';
 import type { Transport, TxnRequest } from '../../src/transport.js';
+import { interceptTransport } from '../harness/intercept.js';
 import { lostReplyTransport, type LossyTransport } from '../harness/lost-reply.js';
-import type { ClusterUnderTest, TransportUnderTest } from './transports.js';
+import { adapterFor, type ClusterUnderTest, type TransportUnderTest } from './transports.js';
 
 /** The raw transport of `transport` to `cluster` (the one `connect({ transport: name })` would build). */
-export async function rawTransport(transport: TransportUnderTest, cluster: ClusterUnderTest): Promise<Transport> {
-  const endpoints = await transport.endpointsFor(cluster);
-  if (transport.name === 'grpc') return createGrpcTransport({ endpoints });
-  if (transport.name === 'grpc-proxy') return createGrpcProxyTransport({ endpoints });
-  return createHttpTransport({ endpoints });
-}
+export { adapterFor as rawTransport } from './transports.js';
 
 /** A client over `transport` whose replies can be lost (see `lostReplyTransport`). */
 export async function lossyClient(
@@ -21,7 +17,7 @@ export async function lossyClient(
   cluster: ClusterUnderTest,
   namespace: string,
 ): Promise<{ client: Conclave; lossy: LossyTransport }> {
-  const lossy = lostReplyTransport(await rawTransport(transport, cluster));
+  const lossy = lostReplyTransport(await adapterFor(transport, cluster));
   return { client: await connect({ transport: lossy, namespace }), lossy };
 }
 
@@ -43,34 +39,10 @@ export function gatedTransport(inner: Transport): GatedTransport {
     g!.arrived();
     await g!.opened;
   };
-  const gated = {
-    get name() {
-      return inner.name;
-    },
-    get capabilities() {
-      return inner.capabilities;
-    },
-    range: inner.range.bind(inner),
-    put: inner.put.bind(inner),
-    deleteRange: async (request: Parameters<Transport['deleteRange']>[0], opts?: Parameters<Transport['deleteRange']>[1]) => {
-      await pass('deleteRange', request);
-      return inner.deleteRange(request, opts);
-    },
-    txn: async (request: TxnRequest, opts?: Parameters<Transport['txn']>[1]) => {
-      await pass('txn', request);
-      return inner.txn(request, opts);
-    },
-    compact: inner.compact.bind(inner),
-    leaseGrant: inner.leaseGrant.bind(inner),
-    leaseRevoke: inner.leaseRevoke.bind(inner),
-    leaseTimeToLive: inner.leaseTimeToLive.bind(inner),
-    openLeaseKeepAlive: inner.openLeaseKeepAlive.bind(inner),
-    openWatch: inner.openWatch.bind(inner),
-    memberList: inner.memberList.bind(inner),
-    status: inner.status.bind(inner),
-    authenticate: inner.authenticate.bind(inner),
-    close: inner.close.bind(inner),
-  } as GatedTransport;
+  const gated = interceptTransport(inner, async (method, request, _signal, send) => {
+    if (method === 'txn' || method === 'deleteRange') await pass(method, request);
+    return send();
+  }) as GatedTransport;
   gated.hold = (method, when) => {
     let arrived!: () => void;
     let open!: () => void;

@@ -5,8 +5,8 @@
  * a transport under test, and small byte helpers.
  */
 import { abortErrorOf } from '../../src/errors.js';
-import { createGrpcProxyTransport, createGrpcTransport, createHttpTransport, type Transport } from '../../src/index.js';
-import type { ClusterUnderTest, TransportUnderTest } from './transports.js';
+import type { Transport } from '../../src/index.js';
+import { interceptTransport } from '../harness/intercept.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -41,33 +41,17 @@ export function holdingTransport(inner: Transport): HoldingTransport {
         resolve();
       });
     });
-  const wrap =
-    <R>(method: string, call: (req: never, opts?: { signal?: AbortSignal | undefined }) => Promise<R>) =>
-    async (req: never, opts?: { signal?: AbortSignal | undefined }): Promise<R> => {
-      if (held.has(method) && gate) await wait(opts?.signal);
-      return call(req, opts);
-    };
   return {
+    ...interceptTransport(inner, async (method, _request, signal, send) => {
+      if (held.has(method) && gate) await wait(signal);
+      return send();
+    }),
     get name() {
       return inner.name;
     },
     get capabilities() {
       return inner.capabilities;
     },
-    range: wrap('range', inner.range.bind(inner)),
-    put: wrap('put', inner.put.bind(inner)),
-    deleteRange: wrap('deleteRange', inner.deleteRange.bind(inner)),
-    txn: wrap('txn', inner.txn.bind(inner)),
-    compact: inner.compact.bind(inner),
-    leaseGrant: inner.leaseGrant.bind(inner),
-    leaseRevoke: inner.leaseRevoke.bind(inner),
-    leaseTimeToLive: inner.leaseTimeToLive.bind(inner),
-    openLeaseKeepAlive: inner.openLeaseKeepAlive.bind(inner),
-    openWatch: inner.openWatch.bind(inner),
-    memberList: inner.memberList.bind(inner),
-    status: inner.status.bind(inner),
-    authenticate: inner.authenticate.bind(inner),
-    close: inner.close.bind(inner),
     hold(...methods) {
       for (const m of methods) held.add(m);
       if (!gate) {
@@ -88,12 +72,7 @@ export function holdingTransport(inner: Transport): HoldingTransport {
 }
 
 /** The built-in adapter `transport` connects with, for decorating. */
-export async function adapterFor(transport: TransportUnderTest, cluster: ClusterUnderTest): Promise<Transport> {
-  const endpoints = await transport.endpointsFor(cluster);
-  if (transport.name === 'grpc') return createGrpcTransport({ endpoints });
-  if (transport.name === 'grpc-proxy') return createGrpcProxyTransport({ endpoints });
-  return createHttpTransport({ endpoints });
-}
+export { adapterFor } from './transports.js';
 
 /** A promise with its resolver. */
 export function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void } {

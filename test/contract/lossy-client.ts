@@ -4,12 +4,8 @@
  */
 import type { ConclaveClient } from '../../src/client.js';
 import type { Conclave, ConnectOptions } from '../../src/index.js';
-import type { Transport } from '../../src/transport.js';
-import { createGrpcTransport } from '../../adapters/grpc/index.js';
-import { createGrpcProxyTransport } from '../../adapters/grpc-proxy/index.js';
-import { createHttpTransport } from '../../adapters/http/index.js';
 import { lostReplyTransport, type LossyTransport } from '../harness/lost-reply.js';
-import type { ClusterUnderTest, TransportUnderTest } from './transports.js';
+import { adapterFor, type ClusterUnderTest, type TransportUnderTest } from './transports.js';
 
 /** Opens (with `open`, so it is closed after the file) a client over a lossy `transport` to `cluster`. */
 export async function openLossy(
@@ -18,14 +14,7 @@ export async function openLossy(
   open: (options?: ConnectOptions) => Promise<Conclave>,
   options: ConnectOptions = {},
 ): Promise<{ c: ConclaveClient; lossy: LossyTransport }> {
-  const endpoints = await transport.endpointsFor(cluster);
-  const inner: Transport =
-    transport.name === 'grpc'
-      ? createGrpcTransport({ endpoints })
-      : transport.name === 'grpc-proxy'
-        ? createGrpcProxyTransport({ endpoints })
-        : createHttpTransport({ endpoints });
-  const lossy = lostReplyTransport(inner);
+  const lossy = lostReplyTransport(await adapterFor(transport, cluster));
   const c = (await open({ ...options, transport: lossy })) as ConclaveClient;
   return { c, lossy };
 }

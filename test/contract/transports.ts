@@ -4,7 +4,7 @@
  * transport; add an adapter here and every contract test covers it.
  */
 import { afterAll, beforeAll, describe } from 'vitest';
-import { connect, type Conclave, type ConnectOptions } from '../../src/index.js';
+import { connect, createGrpcProxyTransport, createGrpcTransport, createHttpTransport, type Conclave, type ConnectOptions, type Transport } from '../../src/index.js';
 import { sharedCluster, startSingle, uniquePrefix, type EtcdCluster } from '../harness/index.js';
 
 /** The cluster a contract test talks to: the shared one, or one the file started. */
@@ -123,3 +123,14 @@ export function describeContract(
 
 /** Collects the first `n` values of an Observable-returning subscription, bounded in time. */
 export { firstN } from './collect.js';
+
+/**
+ * The built-in adapter `transport` connects with (what `connect({ transport: name })` builds),
+ * for tests that decorate it (test/harness/intercept.ts).
+ */
+export async function adapterFor(transport: TransportUnderTest, cluster: ClusterUnderTest): Promise<Transport> {
+  const endpoints = await transport.endpointsFor(cluster);
+  if (transport.name === 'grpc') return createGrpcTransport({ endpoints });
+  if (transport.name === 'grpc-proxy') return createGrpcProxyTransport({ endpoints });
+  return createHttpTransport({ endpoints });
+}

@@ -19,9 +19,10 @@
 
 import { ConnectionError } from '../../src/errors.js';
 import type { Transport } from '../../src/transport.js';
+import { interceptTransport, type UnaryMethod } from './intercept.js';
 
 /** The unary calls a rule can match. */
-export type LossyMethod = 'range' | 'put' | 'deleteRange' | 'txn' | 'leaseGrant' | 'leaseRevoke' | 'compact';
+export type LossyMethod = UnaryMethod;
 
 /** One armed fault. */
 export interface LostReplyRule {
@@ -70,37 +71,21 @@ export function lostReplyTransport(inner: Transport): LossyTransport {
     return rule;
   };
 
-  const wrap =
-    <A extends unknown[], R>(method: LossyMethod, call: (...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> => {
-      const rule = take(method, args[0]);
-      if (rule === undefined) return call(...args);
-      lost.push({ method, request: args[0] });
-      if ((rule.outcome ?? 'applied') === 'applied') await call(...args).catch(() => undefined);
-      throw lostError(method);
-    };
-
+  const base = interceptTransport(inner, async (method, request, _signal, send) => {
+    const rule = take(method, request);
+    if (rule === undefined) return send();
+    lost.push({ method, request });
+    if ((rule.outcome ?? 'applied') === 'applied') await send().catch(() => undefined);
+    throw lostError(method);
+  });
   const lossy: LossyTransport = {
+    ...base,
     get name() {
       return inner.name;
     },
     get capabilities() {
       return inner.capabilities;
     },
-    range: wrap('range', inner.range.bind(inner)),
-    put: wrap('put', inner.put.bind(inner)),
-    deleteRange: wrap('deleteRange', inner.deleteRange.bind(inner)),
-    txn: wrap('txn', inner.txn.bind(inner)),
-    compact: wrap('compact', inner.compact.bind(inner)),
-    leaseGrant: wrap('leaseGrant', inner.leaseGrant.bind(inner)),
-    leaseRevoke: wrap('leaseRevoke', inner.leaseRevoke.bind(inner)),
-    leaseTimeToLive: inner.leaseTimeToLive.bind(inner),
-    openLeaseKeepAlive: inner.openLeaseKeepAlive.bind(inner),
-    openWatch: inner.openWatch.bind(inner),
-    memberList: inner.memberList.bind(inner),
-    status: inner.status.bind(inner),
-    authenticate: inner.authenticate.bind(inner),
-    close: inner.close.bind(inner),
     arm(rule) {
       rules.push({ ...rule, left: rule.times ?? 1 });
     },

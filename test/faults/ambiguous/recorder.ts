@@ -11,6 +11,7 @@
  * @module
  */
 import type { RequestOp, Transport, TxnRequest } from '../../../src/transport.js';
+import { interceptTransport, type UnaryMethod } from '../../harness/intercept.js';
 
 /** The unary calls counted as writes. */
 export type WriteMethod = 'put' | 'deleteRange' | 'txn' | 'leaseGrant' | 'leaseRevoke';
@@ -51,12 +52,49 @@ function txnWrites(txn: TxnRequest): string[] {
   return [...(txn.success ?? []), ...(txn.failure ?? [])].flatMap(opWrites);
 }
 
+/** The write a call makes (undefined for reads and txns that write nothing). */
+function writeOf(method: UnaryMethod, request: unknown): SeenWrite | undefined {
+  switch (method) {
+    case 'put':
+    case 'deleteRange':
+      return { method, keys: [utf8.decode((request as { key: Uint8Array }).key)] };
+    case 'txn': {
+      const keys = txnWrites(request as TxnRequest);
+      return keys.length > 0 ? { method, keys } : undefined;
+    }
+    case 'leaseGrant':
+      return { method, keys: [] };
+    case 'leaseRevoke':
+      return { method, keys: [(request as bigint).toString(16)] };
+    default:
+      return undefined;
+  }
+}
+
 /** Wraps `inner`; see the module documentation. */
 export function recordingTransport(inner: Transport): RecordingTransport {
   const writes: SeenWrite[] = [];
   const leases = new Set<bigint>();
   const leaseOfWrite = new Map<number, bigint>();
+  const base = interceptTransport(inner, async (method, request, _signal, send) => {
+    const write = writeOf(method, request);
+    const index = write ? seen(write) : 0;
+    const res = await send();
+    if (method === 'leaseGrant') {
+      const id = (res as { id: bigint }).id;
+      leases.add(id);
+      if (index > 0) leaseOfWrite.set(index, id);
+    }
+    return res;
+  });
   const self: RecordingTransport = {
+    ...base,
+    get name() {
+      return inner.name;
+    },
+    get capabilities() {
+      return inner.capabilities;
+    },
     counting: false,
     onWrite: undefined,
     get writes() {
@@ -71,36 +109,6 @@ export function recordingTransport(inner: Transport): RecordingTransport {
     resetCount() {
       writes.length = 0;
     },
-    get name() {
-      return inner.name;
-    },
-    get capabilities() {
-      return inner.capabilities;
-    },
-    range: (r, o) => inner.range(r, o),
-    put: (r, o) => (seen({ method: 'put', keys: [utf8.decode(r.key)] }), inner.put(r, o)),
-    deleteRange: (r, o) => (seen({ method: 'deleteRange', keys: [utf8.decode(r.key)] }), inner.deleteRange(r, o)),
-    txn: (r, o) => {
-      const keys = txnWrites(r);
-      if (keys.length > 0) seen({ method: 'txn', keys });
-      return inner.txn(r, o);
-    },
-    compact: (r, o) => inner.compact(r, o),
-    leaseGrant: async (r, o) => {
-      const index = seen({ method: 'leaseGrant', keys: [] });
-      const res = await inner.leaseGrant(r, o);
-      leases.add(res.id);
-      if (index > 0) leaseOfWrite.set(index, res.id);
-      return res;
-    },
-    leaseRevoke: (id, o) => (seen({ method: 'leaseRevoke', keys: [id.toString(16)] }), inner.leaseRevoke(id, o)),
-    leaseTimeToLive: (id, o) => inner.leaseTimeToLive(id, o),
-    openLeaseKeepAlive: (h) => inner.openLeaseKeepAlive(h),
-    openWatch: (h) => inner.openWatch(h),
-    memberList: (o) => inner.memberList(o),
-    status: (o) => inner.status(o),
-    authenticate: (n, p, o) => inner.authenticate(n, p, o),
-    close: () => inner.close(),
   };
   /** Counts `write`; returns its 1-based index, or 0 when not counting. */
   function seen(write: SeenWrite): number {
