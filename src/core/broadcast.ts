@@ -52,6 +52,13 @@ export class Subscription {
    * subscription may instead be moved past a compaction.
    */
   confirmed = false;
+  /**
+   * The store revision at which etcd first acknowledged a watcher covering this live subscription (its `created`
+   * header, or the revision it joined an acknowledged watcher at). Every event after it is owed: a compaction past it
+   * fails the subscription with `CompactedError` even while unconfirmed; only one never acknowledged, or compacted
+   * no further than this, may be moved.
+   */
+  acknowledgedAt: bigint | undefined;
   closed = false;
 
   constructor(
@@ -89,6 +96,8 @@ export class Broadcast {
    * not confirmed yet: etcd answers `created` first and may report the start compacted right after.
    */
   confirmed = false;
+  /** The `created` header revision of the current server watcher; undefined until etcd acknowledged it, or while there is none. */
+  createdAt: bigint | undefined;
 
   constructor(
     readonly id: string,
@@ -135,7 +144,16 @@ export class Broadcast {
   add(sub: Subscription): void {
     sub.broadcast = this;
     if (this.confirmed) sub.confirmed = true;
+    if (sub.live && sub.acknowledgedAt === undefined && this.createdAt !== undefined) {
+      sub.acknowledgedAt = sub.lastRevision > this.createdAt ? sub.lastRevision : this.createdAt;
+    }
     this.subscribers.add(sub);
+  }
+
+  /** etcd acknowledged (`created`) the current watcher at `revision`: see {@link Subscription.acknowledgedAt}. */
+  acknowledge(revision: bigint): void {
+    this.createdAt = revision;
+    for (const sub of this.subscribers) if (sub.live) sub.acknowledgedAt ??= revision;
   }
 
   /** etcd confirmed the current watcher (see {@link confirmed}): every subscription's start is covered. */

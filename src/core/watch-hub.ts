@@ -29,7 +29,9 @@
  * A server cancel with a compaction errors only that watcher's subscriptions
  * with `CompactedError`. Only live subscriptions whose start etcd never
  * confirmed are moved to the compaction revision instead (e.g. subscribed
- * during an outage, or from a known revision older than the compaction). A
+ * during an outage, or from a known revision older than the compaction) —
+ * and only if the compaction lost nothing after the revision at which etcd
+ * acknowledged their watcher (`created`): those events are owed. A
  * start is confirmed when a watcher covering it is created with its start
  * past etcd's revision, or delivers events or a progress notification (see
  * `Broadcast.confirmed`). Once confirmed, a subscription gets every event
@@ -220,11 +222,13 @@ export class WatchHub {
     const stream = this.ensureStream();
     if (!stream) return; // (re)created when the stream reopens
     broadcast.confirmed = false;
+    broadcast.createdAt = undefined;
     const start = broadcast.position + 1n;
     const listener: WatcherListener = {
       onCreated: (header) => {
         this.heard(header);
         if (broadcast.handle !== handle) return;
+        broadcast.acknowledge(header.revision);
         if (header.revision < start) broadcast.confirm();
         this.backoff = undefined;
         this.mergeCatchUpsOf(broadcast);
@@ -306,7 +310,8 @@ export class WatchHub {
 
   private broadcastCanceled(broadcast: Broadcast, cancel: WatchCancel): void {
     const compacted = cancel.error instanceof CompactedError && cancel.compactRevision > 0n;
-    const movable = compacted ? [...broadcast.subscribers].filter((s) => s.live && !s.confirmed) : [];
+    const owedLost = (s: Subscription): boolean => s.acknowledgedAt !== undefined && s.acknowledgedAt < cancel.compactRevision;
+    const movable = compacted ? [...broadcast.subscribers].filter((s) => s.live && !s.confirmed && !owedLost(s)) : [];
     for (const sub of broadcast.subscribers) if (!movable.includes(sub)) this.fail(sub, cancel.error);
     broadcast.subscribers.clear();
     if (movable.length > 0) {
@@ -350,6 +355,7 @@ export class WatchHub {
     for (const b of this.broadcasts.values()) {
       b.handle = undefined;
       b.confirmed = false;
+      b.createdAt = undefined;
     }
     for (const sub of this.catchUps) sub.catchUp = undefined;
     if (this.broadcasts.size === 0 && this.catchUps.size === 0) {

@@ -222,6 +222,23 @@ describe('WatchHub (state machine, fake transport)', () => {
     expect(stale.revisions).toEqual([21n]);
   });
 
+  it('an unconfirmed live subscriber gets CompactedError when the compaction passed the revision its watcher was acknowledged at (those events were owed)', async () => {
+    known = 4n; // stale: the watcher starts at 5, etcd is at 20, so `created` does not confirm it
+    const acknowledged = new Recorder();
+    hub.subscribe(target('k'), undefined, acknowledged);
+    transport.watchers[0]!.listener.onCreated(header(20n)); // the subscription exists on etcd from 20 on
+    const joined = new Recorder();
+    known = 22n;
+    hub.subscribe(target('k'), undefined, joined); // joins the acknowledged watcher at 22
+    transport.watchStreams[0]!.fail(); // an outage; meanwhile 21..24 are written and compacted at 25
+    await vi.advanceTimersByTimeAsync(1100);
+    serverCancel(transport.watchStreams[1]!.watchers[0]!, compacted(25n));
+    expect(acknowledged.errors[0]).toBeInstanceOf(CompactedError);
+    expect(joined.errors[0]).toBeInstanceOf(CompactedError);
+    expect(acknowledged.revisions).toEqual([]);
+    expect(transport.liveWatchers).toHaveLength(0);
+  });
+
   it('events or a progress notification from a watcher created with its start in the past confirm it', async () => {
     known = 4n;
     const byEvents = new Recorder();
