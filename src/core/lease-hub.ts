@@ -87,7 +87,8 @@ export class LeaseHub {
 
   constructor(
     private readonly transport: Transport,
-    private readonly observeHeader: (header: ResponseHeader) => void,
+    /** Also told every answer's header (the core needs none: its observed transport reports them). */
+    private readonly observeHeader?: ((header: ResponseHeader) => void) | undefined,
     private readonly now: () => number = () => performance.now(),
   ) {
     this.proxied = transport.name === 'grpc-proxy';
@@ -162,7 +163,7 @@ export class LeaseHub {
   }
 
   private answered(res: LeaseKeepAliveResponse, current: boolean): void {
-    this.observeHeader(res.header);
+    this.observeHeader?.(res.header);
     if (current) this.backoff = undefined;
     const entry = this.leases.get(res.id);
     if (!entry) return;

@@ -7,7 +7,7 @@
  * @internal
  */
 import { concat, hex, prefixEnd, toBytes } from '../bytes.js';
-import type { Namespace } from '../namespace.js';
+import type { Namespace } from './namespace.js';
 import type { Bytes } from '../transport.js';
 import type { WatchHub } from './watch-hub.js';
 

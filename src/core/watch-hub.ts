@@ -89,8 +89,8 @@ export class WatchHub {
     private readonly transport: Transport,
     /** The highest store revision the client has seen; live subscriptions start after it. */
     private readonly knownRevision: () => bigint,
-    /** Reports every header seen, so the client's known revision stays fresh. */
-    private readonly observeHeader: (header: ResponseHeader) => void,
+    /** Also told every header seen (the core needs none: its observed transport reports them). */
+    private readonly observeHeader?: ((header: ResponseHeader) => void) | undefined,
     private readonly options: WatchHubOptions = {},
   ) {}
 
@@ -389,7 +389,7 @@ export class WatchHub {
   private heard(header: ResponseHeader): void {
     this.lastMessageAt = performance.now();
     this.progressAskedAt = 0;
-    this.observeHeader(header);
+    this.observeHeader?.(header);
   }
 
   /** Detects a silent stream: asks for progress, and reopens if nothing at all comes back. */

@@ -8,8 +8,8 @@ import { skip, Subscription } from 'rxjs';
 import type { Core } from '../core/core.js';
 import { LockLostError } from '../errors.js';
 import type { Conclave, ConnectionStatus, Leadership, Lock } from '../types.js';
-import { TypedEmitter } from './emitter.js';
-import type { ConclaveEventMap, ConclaveEvents } from './types.js';
+import { TypedEmitter } from '../events/emitter.js';
+import type { ConclaveEventMap, ConclaveEvents } from '../events/types.js';
 
 export class ClientEvents extends TypedEmitter<ConclaveEventMap> implements ConclaveEvents {
   private readonly subscriptions = new Subscription();
