@@ -1,3 +1,4 @@
+/* global module */
 /**
  * The layers of Conclave, written down once, checked by `npm run lint`
  * (`depcruise src adapters cli --config .dependency-cruiser.cjs`); test/architecture.test.ts

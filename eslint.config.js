@@ -21,6 +21,15 @@ export default tseslint.config(
     },
   },
   {
+    // No hand-written source file over 450 lines (every line counts); generated code is exempt.
+    files: ['src/**', 'adapters/**', 'cli/**'],
+    // adapters/grpc/codec.ts (543) goes when the generated wire schema replaces the hand-written codecs.
+    ignores: ['adapters/grpc/proto.generated.ts', '**/gen/**', 'adapters/grpc/codec.ts'],
+    rules: {
+      'max-lines': ['error', { max: 450, skipBlankLines: false, skipComments: false }],
+    },
+  },
+  {
     files: ['**/*.mjs', '**/*.js', 'scripts/**'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },

@@ -33,7 +33,7 @@ import type {
   WatchCreateRequest,
   WireEvent,
   WireKeyValue,
-} from '../../src/transport.js';
+} from '../../src/transport/index.js';
 
 // ---------------------------------------------------------------------------
 // Proto object shapes (as proto-loader produces/accepts them with

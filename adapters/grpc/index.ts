@@ -42,7 +42,7 @@ import type {
   TxnRequest,
   TxnResponse,
   WatchStream,
-} from '../../src/transport.js';
+} from '../../src/transport/index.js';
 import { TokenManager } from './auth.js';
 import type { BidiContext } from './bidi.js';
 import { EtcdChannel } from './channel.js';

@@ -8,7 +8,7 @@
  */
 import type * as grpc from '@grpc/grpc-js';
 import { ConnectionError } from '../../src/errors.js';
-import type { LeaseKeepAliveResponse, LeaseKeepAliveStream, Rev, StreamHandlers } from '../../src/transport.js';
+import type { LeaseKeepAliveResponse, LeaseKeepAliveStream, Rev, StreamHandlers } from '../../src/transport/index.js';
 import { openBidi, safely, type BidiContext } from './bidi.js';
 import { decodeLeaseKeepAlive, longOut, type PbLeaseKeepAliveResponse } from './codec.js';
 import type { Method } from './services.js';

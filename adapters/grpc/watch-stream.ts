@@ -39,7 +39,7 @@ import type {
   WatcherListener,
   WatchCancel,
   WatchStream,
-} from '../../src/transport.js';
+} from '../../src/transport/index.js';
 import { openBidi, safely, type BidiContext } from './bidi.js';
 import {
   decodeEvent,

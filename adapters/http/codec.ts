@@ -31,7 +31,7 @@ import type {
   WatchCreateRequest,
   WireEvent,
   WireKeyValue,
-} from '../../src/transport.js';
+} from '../../src/transport/index.js';
 import { fromBase64, toBase64 } from './base64.js';
 
 /** A JSON object as parsed from the gateway. */

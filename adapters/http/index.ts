@@ -51,7 +51,7 @@ import type {
   TxnRequest,
   TxnResponse,
   WatchStream,
-} from '../../src/transport.js';
+} from '../../src/transport/index.js';
 import { TokenManager } from '../grpc/auth.js';
 import {
   decodeDeleteRange,

@@ -11,7 +11,7 @@
  * @internal
  */
 import { ClosedError, ConclaveError, ConnectionError } from '../../src/errors.js';
-import type { LeaseKeepAliveResponse, LeaseKeepAliveStream, Rev, StreamHandlers } from '../../src/transport.js';
+import type { LeaseKeepAliveResponse, LeaseKeepAliveStream, Rev, StreamHandlers } from '../../src/transport/index.js';
 import { decodeLeaseKeepAlive, type Json } from './codec.js';
 import { errorOfBody, isTokenError } from './errors.js';
 import type { Gateway, OpenStream } from './gateway.js';

@@ -40,7 +40,7 @@ import type {
   WatcherHandle,
   WatcherListener,
   WatchStream,
-} from '../../src/transport.js';
+} from '../../src/transport/index.js';
 import { decodeWatchResult, encodeWatchCreate, type Json, type WatchResult } from './codec.js';
 import { errorOfBody, isTokenError } from './errors.js';
 import type { Gateway, OpenStream } from './gateway.js';

@@ -12,7 +12,8 @@
  */
 import { abortErrorOf, CompactedError } from '../errors.js';
 import { checkWaitOptions, WaitScope } from '../kit/wait-scope.js';
-import type { Barrier, WaitOptions } from '../types.js';
+import type { WaitOptions } from '../types.js';
+import type { Barrier } from './api.js';
 import { Inbox } from '../kit/inbox.js';
 import { op, Store } from '../kit/store.js';
 

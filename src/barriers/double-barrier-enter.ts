@@ -31,7 +31,7 @@ import { BarrierFullError } from './errors.js';
 import { Inbox } from '../kit/inbox.js';
 import { op } from '../kit/store.js';
 import { uniqueNanos } from '../kit/unique-key.js';
-import type { Rev, TxnResponse } from '../transport.js';
+import type { Rev, TxnResponse } from '../transport/index.js';
 import type { WatchEvent } from '../types.js';
 import { byArrival, type BarrierLayout, type Snapshot } from './double-barrier-layout.js';
 

@@ -5,7 +5,7 @@
  * @module
  * @internal
  */
-import type { Rev, RequestOp, TxnResponse } from '../transport.js';
+import type { Rev, RequestOp, TxnResponse } from '../transport/index.js';
 import { op, rangeOf, Store } from '../kit/store.js';
 
 /** Where a double barrier's keys live. */

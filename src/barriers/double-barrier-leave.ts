@@ -20,7 +20,7 @@
 import { abortErrorOf } from '../errors.js';
 import { waitForDelete } from '../kit/wait-for-delete.js';
 import { op } from '../kit/store.js';
-import type { Rev } from '../transport.js';
+import type { Rev } from '../transport/index.js';
 import { byArrival, type BarrierLayout, type Snapshot } from './double-barrier-layout.js';
 
 /** A participant that entered: its key, and the mod revision of the `ready` that admitted it. */

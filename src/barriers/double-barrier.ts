@@ -23,7 +23,8 @@
 import { abortErrorOf, InvalidArgumentError } from '../errors.js';
 import { checkWaitOptions, WaitScope } from '../kit/wait-scope.js';
 import { BarrierFullError } from './errors.js';
-import type { DoubleBarrier, WaitOptions } from '../types.js';
+import type { WaitOptions } from '../types.js';
+import type { DoubleBarrier } from './api.js';
 import { awaitRound, createOwnKey, deleteOwnKey } from './double-barrier-enter.js';
 import { BarrierLayout } from './double-barrier-layout.js';
 import type { Store } from '../kit/store.js';

@@ -10,8 +10,8 @@ import { parseEndpoints } from '../endpoints.js';
 import { ConclaveError, ConnectionError, InvalidArgumentError, abortErrorOf, throwIfAborted } from '../errors.js';
 import { Log, checkLogger } from '../logger.js';
 import { resolveTelemetry } from '../telemetry/load.js';
-import type { Transport, TransportOptions } from '../transport.js';
-import type { Conclave, ConnectOptions, TransportName } from '../types.js';
+import type { Transport, TransportOptions } from '../transport/index.js';
+import type { Conclave, ConnectOptions, TransportName } from './api.js';
 import { DEFAULT_MAX_REQUEST_BYTES, MAX_TIMER_MS, checkPositiveInt, checkPrefix, checkSignal, checkWellFormed } from '../validate.js';
 import { ConclaveClient, MAX_TTL_SECONDS } from './client.js';
 

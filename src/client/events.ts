@@ -7,7 +7,10 @@
 import { skip, Subscription } from 'rxjs';
 import type { Core } from '../core/core.js';
 import { LockLostError } from '../errors.js';
-import type { Conclave, ConnectionStatus, Leadership, Lock } from '../types.js';
+import type { ConnectionStatus } from '../types.js';
+import type { Conclave } from './api.js';
+import type { Leadership } from '../election/api.js';
+import type { Lock } from '../locks/api.js';
 import { TypedEmitter } from '../events/emitter.js';
 import type { ConclaveEventMap, ConclaveEvents } from '../events/types.js';
 

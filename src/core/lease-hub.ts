@@ -29,8 +29,8 @@
  * @module
  * @internal
  */
-import { ExponentialBackoff, type IBackoff } from 'cockatiel';
-import type { LeaseKeepAliveResponse, LeaseKeepAliveStream, ResponseHeader, Transport } from '../transport.js';
+import { Backoff } from '../backoff.js';
+import type { LeaseKeepAliveResponse, LeaseKeepAliveStream, ResponseHeader, Transport } from '../transport/index.js';
 import { MAX_TIMER_MS } from '../validate.js';
 
 /** Sends due within this window are grouped into one timer tick. */
@@ -73,8 +73,8 @@ export interface KeptLease {
 export class LeaseHub {
   private readonly leases = new Map<bigint, LeaseEntry>();
   private stream: LeaseKeepAliveStream | undefined;
-  private backoff: IBackoff<unknown> | undefined;
-  private readonly backoffFactory = new ExponentialBackoff({ initialDelay: 50, maxDelay: 1000 });
+  /** Delays between stream reopens (the shared backoff); reset once etcd answers. */
+  private readonly backoff = new Backoff(50, 1000);
   private reopenTimer: ReturnType<typeof setTimeout> | undefined;
   private tickTimer: ReturnType<typeof setTimeout> | undefined;
   private tickAt = Infinity;
@@ -148,7 +148,7 @@ export class LeaseHub {
 
   private scheduleReopen(): void {
     if (this.closed || this.leases.size === 0) return;
-    this.backoff = this.backoff ? this.backoff.next(undefined) : this.backoffFactory.next();
+    const delay = this.backoff.next();
     this.reopenTimer = setTimeout(() => {
       this.reopenTimer = undefined;
       this.ensureStream();
@@ -159,12 +159,12 @@ export class LeaseHub {
         e.oldestUnanswered = 0;
       }
       this.tick();
-    }, this.backoff.duration);
+    }, delay);
   }
 
   private answered(res: LeaseKeepAliveResponse, current: boolean): void {
     this.observeHeader?.(res.header);
-    if (current) this.backoff = undefined;
+    if (current) this.backoff.reset();
     const entry = this.leases.get(res.id);
     if (!entry) return;
     if (res.ttl <= 0n) {
@@ -233,6 +233,6 @@ export class LeaseHub {
     this.stream = undefined;
     if (this.reopenTimer) clearTimeout(this.reopenTimer);
     this.reopenTimer = undefined;
-    this.backoff = undefined;
+    this.backoff.reset();
   }
 }

@@ -27,7 +27,7 @@ import type {
   Transport,
   WatchStream,
   WatcherListener,
-} from '../transport.js';
+} from '../transport/index.js';
 
 export interface TransportObserver {
   /** etcd answered: the header of a response, a watch message or a keep-alive answer. */

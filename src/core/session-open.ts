@@ -18,7 +18,7 @@
  */
 import { Backoff, sleep } from '../backoff.js';
 import { ConclaveError, ConnectionError } from '../errors.js';
-import type { Bytes, CallOptions, PutResponse, Transport } from '../transport.js';
+import type { Bytes, CallOptions, PutResponse, Transport } from '../transport/index.js';
 import type { LeaseRevoker } from './lease-revoker.js';
 
 /** A granted lease: its id, TTL, and the monotonic time its TTL is counted from. */

@@ -30,8 +30,8 @@ import { hex } from '../bytes.js';
 import { ConclaveError, InvalidArgumentError } from '../errors.js';
 import { Registry } from '../kit/registry.js';
 import type { Store } from '../kit/store.js';
-import type { Bytes } from '../transport.js';
-import type { Election, LeadOptions, Leadership } from '../types.js';
+import type { Bytes } from '../transport/index.js';
+import type { Election, LeadOptions, Leadership } from './api.js';
 import { checkSignal, checkValue } from '../validate.js';
 
 /** A term shorter than this counts as "ended quickly": the next campaign backs off more. */

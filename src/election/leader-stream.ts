@@ -10,8 +10,8 @@ import { hex } from '../bytes.js';
 import { ClosedError, CompactedError, ConclaveError } from '../errors.js';
 import { isOwnKey, SESSION_SUFFIX, shapeOf } from '../kit/own-keys.js';
 import type { Store } from '../kit/store.js';
-import type { WireKeyValue } from '../transport.js';
-import type { Leader } from '../types.js';
+import type { WireKeyValue } from '../transport/index.js';
+import type { Leader } from './api.js';
 
 /** The user-facing leader of a candidate key. */
 export function toLeader(store: Store, kv: WireKeyValue): Leader {

@@ -8,7 +8,7 @@
  */
 import { Backoff, sleep } from '../backoff.js';
 import { ConclaveError } from '../errors.js';
-import type { Bytes, Compare, RangeRequest, Rev, WireKeyValue } from '../transport.js';
+import type { Bytes, Compare, RangeRequest, Rev, WireKeyValue } from '../transport/index.js';
 import { rangeKvs, type Store } from './store.js';
 import { uniqueNanos } from './unique-key.js';
 

@@ -14,7 +14,7 @@
  * @internal
  */
 import { hex, utf8 } from '../bytes.js';
-import type { Bytes, RangeRequest, Rev, WireKeyValue } from '../transport.js';
+import type { Bytes, RangeRequest, Rev, WireKeyValue } from '../transport/index.js';
 import type { Store } from './store.js';
 
 /** The keys of one kind of lock under a stored prefix. */

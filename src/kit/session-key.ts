@@ -8,7 +8,7 @@
 import { equals } from '../bytes.js';
 import type { SessionImpl } from '../core/session.js';
 import { abortErrorOf, LockLostError } from '../errors.js';
-import type { Bytes, Rev } from '../transport.js';
+import type { Bytes, Rev } from '../transport/index.js';
 import { deleteGuardedWithRetry, firstKeys, heldCompare } from './guarded-keys.js';
 import { isLeaseGone, onLiveSession } from './live-session.js';
 import { isOwnKey, ownKeys, SESSION_SUFFIX, shapeOf } from './own-keys.js';

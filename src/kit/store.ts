@@ -32,7 +32,7 @@ import type {
   TxnRequest,
   TxnResponse,
   WireKeyValue,
-} from '../transport.js';
+} from '../transport/index.js';
 import type { KeyValue, WatchEvent } from '../types.js';
 import { toKeyValue, toWatchEvent } from './key-values.js';
 

@@ -5,7 +5,7 @@
  */
 import { hex } from '../bytes.js';
 import { abortErrorOf, ClosedError, CompactedError } from '../errors.js';
-import type { Bytes, Rev } from '../transport.js';
+import type { Bytes, Rev } from '../transport/index.js';
 import type { Store } from './store.js';
 
 /**

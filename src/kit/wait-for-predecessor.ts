@@ -6,7 +6,7 @@
  * @internal
  */
 import { abortErrorOf, LockLostError } from '../errors.js';
-import type { Bytes, Rev } from '../transport.js';
+import type { Bytes, Rev } from '../transport/index.js';
 import { olderKeys } from './guarded-keys.js';
 import { allOwn, ownKeys, type KeyShape } from './own-keys.js';
 import { rangeKvs, type Store } from './store.js';

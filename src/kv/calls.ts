@@ -9,7 +9,7 @@ import { toBytes } from '../bytes.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Store } from '../kit/store.js';
 import { checkWaitOptions, WaitScope } from '../kit/wait-scope.js';
-import type { Bytes, Rev } from '../transport.js';
+import type { Bytes, Rev } from '../transport/index.js';
 import type { KeyValue, WaitOptions } from '../types.js';
 import { checkKey, checkPrefix, checkRevision, checkSize, checkValue } from '../validate.js';
 import type { DeleteOptions, GetOptions, GetPrefixOptions, PutOptions } from './api.js';

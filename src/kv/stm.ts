@@ -12,7 +12,7 @@ import { toBytes } from '../bytes.js';
 import { abortErrorOf, CompactedError, InvalidArgumentError } from '../errors.js';
 import type { Store } from '../kit/store.js';
 import { WaitScope } from '../kit/wait-scope.js';
-import type { Bytes, Compare as WireCompare, RangeRequest, RequestOp, Rev, WireKeyValue } from '../transport.js';
+import type { Bytes, Compare as WireCompare, RangeRequest, RequestOp, Rev, WireKeyValue } from '../transport/index.js';
 import { checkKey, checkValue } from '../validate.js';
 import type { Stm, StmIsolation, StmOptions } from './api.js';
 import { checkOptions } from './calls.js';

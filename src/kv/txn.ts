@@ -9,7 +9,7 @@ import { toBytes } from '../bytes.js';
 import { InvalidArgumentError } from '../errors.js';
 import { toKeyValue } from '../kit/key-values.js';
 import type { Store } from '../kit/store.js';
-import type { Compare as WireCompare, CompareResult, RequestOp, ResponseOp, TxnRequest, TxnResponse } from '../transport.js';
+import type { Compare as WireCompare, CompareResult, RequestOp, ResponseOp, TxnRequest, TxnResponse } from '../transport/index.js';
 import type { WaitOptions } from '../types.js';
 import { checkKey, checkPrefix, checkRevision, checkValue } from '../validate.js';
 import type { Compare, TxnOpResult, TxnResult, TxnSpec } from './api.js';

@@ -18,7 +18,8 @@ import { localQueueFor, type LocalSlot } from '../kit/local-queue.js';
 import { dequeueKey, enqueueSessionKey, waitForTurn } from '../kit/session-key.js';
 import type { Store } from '../kit/store.js';
 import { bounded, checkWaitOptions, WaitScope } from '../kit/wait-scope.js';
-import type { Lock, Mutex, WaitOptions } from '../types.js';
+import type { WaitOptions } from '../types.js';
+import type { Lock, Mutex } from './api.js';
 import { holdsInContext, runHolding } from './held-context.js';
 
 class MutexImpl implements Mutex {

@@ -13,7 +13,7 @@ import { allOwn, ownKeys, shapeOf } from '../kit/own-keys.js';
 import type { Store } from '../kit/store.js';
 import { waitForPredecessors } from '../kit/wait-for-predecessor.js';
 import type { WaitScope } from '../kit/wait-scope.js';
-import type { Lock } from '../types.js';
+import type { Lock } from './api.js';
 
 export interface QueuedKeyLockSpec {
   /** The new key is `${keyPrefix}/${nanos}`, e.g. `${name}/read`. */

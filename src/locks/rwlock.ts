@@ -12,7 +12,8 @@
 import { RW_SUFFIX, UNIQUE_SUFFIX } from '../kit/own-keys.js';
 import type { Store } from '../kit/store.js';
 import { checkWaitOptions, WaitScope } from '../kit/wait-scope.js';
-import type { Lock, RWLock, WaitOptions } from '../types.js';
+import type { WaitOptions } from '../types.js';
+import type { Lock, RWLock } from './api.js';
 import { acquireQueuedKey, type QueuedKeyLockSpec } from './queued-key-lock.js';
 
 class RWLockImpl implements RWLock {

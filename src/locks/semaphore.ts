@@ -12,7 +12,8 @@
 import { UNIQUE_SUFFIX } from '../kit/own-keys.js';
 import type { Store } from '../kit/store.js';
 import { bounded, checkWaitOptions, WaitScope } from '../kit/wait-scope.js';
-import type { Lock, Semaphore, WaitOptions } from '../types.js';
+import type { WaitOptions } from '../types.js';
+import type { Lock, Semaphore } from './api.js';
 import { checkPositiveInt } from '../validate.js';
 import { acquireQueuedKey, type QueuedKeyLockSpec } from './queued-key-lock.js';
 

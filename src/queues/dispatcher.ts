@@ -26,7 +26,7 @@
 import { merge } from 'rxjs';
 import { hex } from '../bytes.js';
 import { ClosedError, CompactedError, ConclaveError, abortErrorOf, throwIfAborted } from '../errors.js';
-import type { RangeRequest } from '../transport.js';
+import type { RangeRequest } from '../transport/index.js';
 import type { WatchEvent } from '../types.js';
 import { Backoff, sleep } from '../backoff.js';
 import { Inbox } from '../kit/inbox.js';

@@ -17,7 +17,7 @@ import { firstValueFrom, filter, timeout } from 'rxjs';
 import { hex } from '../bytes.js';
 import type { SessionImpl } from '../kit/store.js';
 import { ClosedError, ConclaveError } from '../errors.js';
-import type { Bytes, Compare, TxnRequest, WireKeyValue } from '../transport.js';
+import type { Bytes, Compare, TxnRequest, WireKeyValue } from '../transport/index.js';
 import { Backoff, sleep } from '../backoff.js';
 import { op, rangeOf, type Store } from '../kit/store.js';
 

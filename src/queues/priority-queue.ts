@@ -14,7 +14,8 @@
  * @internal
  */
 import { InvalidArgumentError } from '../errors.js';
-import type { Codec, EnqueueOptions, Job, PriorityQueue, ProcessOptions, QueueClaim, WaitOptions } from '../types.js';
+import type { Codec, WaitOptions } from '../types.js';
+import type { EnqueueOptions, Job, PriorityQueue, ProcessOptions, QueueClaim } from './api.js';
 import { encodeValue } from '../kit/encode.js';
 import type { Store } from '../kit/store.js';
 import { checkDelay, enqueueDelayed } from './delays.js';

@@ -20,7 +20,8 @@
  * @module
  * @internal
  */
-import type { Codec, EnqueueOptions, Job, ProcessOptions, Queue, QueueClaim, WaitOptions } from '../types.js';
+import type { Codec, WaitOptions } from '../types.js';
+import type { EnqueueOptions, Job, ProcessOptions, Queue, QueueClaim } from './api.js';
 import { encodeValue } from '../kit/encode.js';
 import { op, Store } from '../kit/store.js';
 import { uniqueNanos } from '../kit/unique-key.js';

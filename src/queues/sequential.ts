@@ -8,7 +8,7 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import { op, rangeOf, type Store } from '../kit/store.js';
-import type { Compare, RequestOp } from '../transport.js';
+import type { Compare, RequestOp } from '../transport/index.js';
 import { priorityField, sequenceField } from './layout.js';
 
 const EMPTY = new Uint8Array(0);

@@ -19,7 +19,8 @@
  */
 import { AsyncSubject, type Observable } from 'rxjs';
 import type { SessionImpl } from '../kit/store.js';
-import type { Registration, ServiceInstance, WatchEvent } from '../types.js';
+import type { WatchEvent } from '../types.js';
+import type { Registration, ServiceInstance } from './api.js';
 import { ConclaveError } from '../errors.js';
 import { Backoff, sleep } from '../backoff.js';
 import { WaitScope } from '../kit/wait-scope.js';

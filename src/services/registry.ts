@@ -15,7 +15,7 @@
  * @internal
  */
 import { hex } from '../bytes.js';
-import type { Registration, ServiceInstance, ServiceRegistry } from '../types.js';
+import type { Registration, ServiceInstance, ServiceRegistry } from './api.js';
 import { checkSize, checkWellFormed } from '../validate.js';
 import { Registry } from '../kit/registry.js';
 import type { Store } from '../kit/store.js';

@@ -24,7 +24,8 @@
  * @internal
  */
 import { ClosedError, CompactedError, ConclaveError, InvalidArgumentError } from '../errors.js';
-import type { Codec, ConsumeContext, ConsumeOptions, TopicMessage } from '../types.js';
+import type { Codec } from '../types.js';
+import type { ConsumeContext, ConsumeOptions, TopicMessage } from './api.js';
 import { checkName, checkPositiveInt, checkRevision, checkSignal } from '../validate.js';
 import { Backoff, sleep } from '../backoff.js';
 import type { Store } from '../kit/store.js';

@@ -18,7 +18,8 @@
  */
 import { ConclaveError } from '../errors.js';
 import { errorRecordOf, type JobErrorRecord } from '../kit/dead-letters.js';
-import type { Codec, ConsumeContext, TopicMessage } from '../types.js';
+import type { Codec } from '../types.js';
+import type { ConsumeContext, TopicMessage } from './api.js';
 import type { GroupView, PendingMessage } from './group-view.js';
 import type { Tries } from './group-layout.js';
 import type { AckItem, GroupWriter } from './group-writes.js';

@@ -17,7 +17,7 @@
 import { toBytes, utf8 } from '../bytes.js';
 import type { SessionImpl } from '../kit/store.js';
 import { ClosedError, ConclaveError } from '../errors.js';
-import type { Compare, RequestOp, TxnRequest, TxnResponse } from '../transport.js';
+import type { Compare, RequestOp, TxnRequest, TxnResponse } from '../transport/index.js';
 import { Backoff, sleep } from '../backoff.js';
 import { op, rangeOf, type Store } from '../kit/store.js';
 import { uniqueNanos } from '../kit/unique-key.js';

@@ -36,7 +36,8 @@
  */
 import { Observable, type Subscription } from 'rxjs';
 import { CompactedError, InvalidArgumentError } from '../errors.js';
-import type { Codec, ConsumeContext, ConsumeOptions, MessagesOptions, Topic, TopicMessage, TopicRetention, WatchEvent } from '../types.js';
+import type { Codec, WatchEvent } from '../types.js';
+import type { ConsumeContext, ConsumeOptions, MessagesOptions, Topic, TopicMessage, TopicRetention } from './api.js';
 import { checkRevision } from '../validate.js';
 import { encodeValue } from '../kit/encode.js';
 import { DecodeError } from '../kit/errors.js';

@@ -9,7 +9,7 @@ import { createGrpcTransport, parseCancelReason, type GrpcTransport } from '../.
 import { isReadOnlyTxn } from '../../adapters/grpc/codec.js';
 import { parseEndpoint } from '../../adapters/grpc/endpoints.js';
 import { AbortError, AuthError, CompactedError, ConnectionError, InvalidArgumentError, TimeoutError } from '../../src/errors.js';
-import type { ResponseHeader, WatchCancel, WatcherListener, WireEvent } from '../../src/transport.js';
+import type { ResponseHeader, WatchCancel, WatcherListener, WireEvent } from '../../src/transport/index.js';
 import { startFakeEtcd, startRelay, type FakeEtcd, type Relay } from './fake-etcd.js';
 import { rmSync } from 'node:fs';
 import { freePort, makeTestPki, pollUntil, startLocalEtcd, type LocalCluster, type TestPki } from './local-etcd.js';

@@ -8,7 +8,7 @@ import { fromBase64, toBase64 } from '../../adapters/http/base64.js';
 import { decodeKeyValue, decodeLeaseKeepAlive, decodeWatchResult } from '../../adapters/http/codec.js';
 import { createHttpTransport, parseCancelReason } from '../../adapters/http/index.js';
 import { AbortError, ClosedError, CompactedError, ConnectionError, InvalidArgumentError } from '../../src/errors.js';
-import type { LeaseKeepAliveResponse, ResponseHeader, Transport, WatchCancel, WatcherListener, WireEvent } from '../../src/transport.js';
+import type { LeaseKeepAliveResponse, ResponseHeader, Transport, WatchCancel, WatcherListener, WireEvent } from '../../src/transport/index.js';
 import { freePort, pollUntil, startCluster, startRelay, startSingle, type EtcdCluster } from '../harness/index.js';
 
 const enc = new TextEncoder();
