@@ -47,7 +47,7 @@ export interface LostSession {
 const PROBE_INTERVAL_MS = 500;
 
 export class Core {
-  /** The client's transport, observed for connection failures (and measured, with telemetry). */
+  /** The client's transport, observed: every response header reported here, connection failures seen (and the wire measured, with telemetry). */
   readonly transport: Transport;
   readonly connection: ConnectionStatusMachine;
   readonly telemetry: Telemetry | undefined;
