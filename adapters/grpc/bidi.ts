@@ -8,7 +8,7 @@
  * @internal
  */
 import * as grpc from '@grpc/grpc-js';
-import type { TokenManager } from './auth.js';
+import type { TokenManager } from '../shared/token-manager.js';
 import type { EtcdChannel } from './channel.js';
 import type { Method } from './services.js';
 
@@ -34,15 +34,4 @@ export async function openBidi<Req, Res>(ctx: BidiContext, method: Method<Req, R
   if (token) metadata.set('token', token);
   const call = client.makeBidiStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, metadata, {});
   return { call, token };
-}
-
-/** Calls `fn`, rethrowing anything it throws outside the grpc-js event that called us. */
-export function safely(fn: () => void): void {
-  try {
-    fn();
-  } catch (err) {
-    queueMicrotask(() => {
-      throw err;
-    });
-  }
 }
