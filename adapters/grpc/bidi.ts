@@ -35,3 +35,11 @@ export async function openBidi<Req, Res>(ctx: BidiContext, method: Method<Req, R
   const call = client.makeBidiStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, metadata, {});
   return { call, token };
 }
+
+/** Cancels `call` and silences it: no more data or status events, and the CANCELLED error of the cancel swallowed. */
+export function cancelQuietly<Req, Res>(call: grpc.ClientDuplexStream<Req, Res>): void {
+  call.removeAllListeners('data');
+  call.removeAllListeners('status');
+  call.on('error', () => undefined);
+  call.cancel();
+}

@@ -10,7 +10,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { ConnectionError } from '../../src/errors.js';
 import type { LeaseKeepAliveResponse, LeaseKeepAliveStream, Rev, StreamHandlers } from '../../src/transport.js';
 import { callIsolated } from '../shared/handlers.js';
-import { openBidi, type BidiContext } from './bidi.js';
+import { cancelQuietly, openBidi, type BidiContext } from './bidi.js';
 import { decodeLeaseKeepAlive, longOut, type PbLeaseKeepAliveResponse } from './codec.js';
 import type { Method } from './services.js';
 import { errorOf, failureOf } from './status.js';
@@ -57,8 +57,7 @@ export class GrpcKeepAliveStream implements LeaseKeepAliveStream {
     openBidi(this.ctx, this.method).then(
       ({ call, token }) => {
         if (this.state === 'ended') {
-          call.on('error', () => undefined); // the CANCELLED status of our own cancel
-          call.cancel();
+          cancelQuietly(call);
           return;
         }
         this.call = call;
@@ -91,12 +90,7 @@ export class GrpcKeepAliveStream implements LeaseKeepAliveStream {
     this.queued = [];
     const call = this.call;
     this.call = undefined;
-    if (call) {
-      call.removeAllListeners('data');
-      call.removeAllListeners('status');
-      call.on('error', () => undefined);
-      call.cancel();
-    }
+    if (call) cancelQuietly(call);
     this.onEnded(this);
     if (error) callIsolated(() => this.handlers.onError(error));
   }

@@ -38,8 +38,7 @@
 import { SILENT, type Log } from '../../src/logger.js';
 import * as grpc from '@grpc/grpc-js';
 import { ClosedError, ConnectionError, TimeoutError, abortErrorOf, throwIfAborted } from '../../src/errors.js';
-import type { TokenManager } from '../shared/token-manager.js';
-import { needsFreshToken } from '../shared/answers.js';
+import { withFreshToken, type TokenManager } from '../shared/token-manager.js';
 import { FAILOVER_BACKOFF, failoverAction, outcomeUnknown } from '../shared/failover.js';
 import type { EtcdChannel } from './channel.js';
 import type { Method } from './services.js';
@@ -91,14 +90,7 @@ export class UnaryCaller {
     const budget = this.timeouts.callTimeoutMs;
     const deadline = budget > 0 && Number.isFinite(budget) ? Date.now() + budget : Infinity;
     const tokens = policy.useToken === false ? undefined : this.tokens;
-    let token = tokens ? await tokens.get(signal) : undefined;
-    try {
-      return await this.withFailover(method, request, policy, deadline, token);
-    } catch (err) {
-      if (!tokens || token === undefined || !needsFreshToken(err, token)) throw err;
-      token = await tokens.refresh(token, signal);
-      return await this.withFailover(method, request, policy, deadline, token);
-    }
+    return withFreshToken(tokens, signal, (token) => this.withFailover(method, request, policy, deadline, token));
   }
 
   private async withFailover<Req, Res>(

@@ -41,7 +41,7 @@ import type {
   WatchStream,
 } from '../../src/transport.js';
 import { callIsolated } from '../shared/handlers.js';
-import { openBidi, type BidiContext } from './bidi.js';
+import { cancelQuietly, openBidi, type BidiContext } from './bidi.js';
 import {
   decodeEvent,
   decodeHeader,
@@ -145,8 +145,7 @@ export class GrpcWatchStream implements WatchStream {
     openBidi(this.ctx, this.method).then(
       ({ call, token }) => {
         if (this.state === 'ended') {
-          call.on('error', () => undefined); // the CANCELLED status of our own cancel
-          call.cancel();
+          cancelQuietly(call);
           return;
         }
         this.call = call;
@@ -185,12 +184,7 @@ export class GrpcWatchStream implements WatchStream {
     this.byId.clear();
     const call = this.call;
     this.call = undefined;
-    if (call) {
-      call.removeAllListeners('data');
-      call.removeAllListeners('status');
-      call.on('error', () => undefined); // the CANCELLED status of our own cancel
-      call.cancel();
-    }
+    if (call) cancelQuietly(call);
     this.onEnded(this);
     if (error) callIsolated(() => this.handlers.onError(error));
   }

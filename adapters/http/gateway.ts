@@ -32,9 +32,9 @@
  */
 import { SILENT, type Log } from '../../src/logger.js';
 import { ClosedError, ConclaveError, ConnectionError, TimeoutError, throwIfAborted } from '../../src/errors.js';
-import { isTokenError, needsFreshToken } from '../shared/answers.js';
+import { isTokenError } from '../shared/answers.js';
 import { EndpointRotation, FAILOVER_BACKOFF, failoverAction, outcomeUnknown } from '../shared/failover.js';
-import type { TokenManager } from '../shared/token-manager.js';
+import { withFreshToken, type TokenManager } from '../shared/token-manager.js';
 import type { Json } from './codec.js';
 import { AttemptFailure, brokenAnswer, errorOfBody, errorOfStatus, fetchFailure } from './errors.js';
 import { ATTEMPT_TIMEOUT, Inflight, RequestSignal, sleep } from './signals.js';
@@ -158,14 +158,7 @@ export class Gateway {
       delays: new Backoff(FAILOVER_BACKOFF.startMs, FAILOVER_BACKOFF.maxMs),
     };
     const tokens = policy.useToken === false ? undefined : this.tokens;
-    let token = tokens ? await tokens.get(signal) : undefined;
-    try {
-      return await this.unaryWithFailover(path, text, policy, state, token);
-    } catch (err) {
-      if (!tokens || token === undefined || !needsFreshToken(err, token)) throw err;
-      token = await tokens.refresh(token, signal);
-      return await this.unaryWithFailover(path, text, policy, state, token);
-    }
+    return withFreshToken(tokens, signal, (token) => this.unaryWithFailover(path, text, policy, state, token));
   }
 
   /**

@@ -8,7 +8,7 @@
  */
 import { abortErrorOf, throwIfAborted } from '../../src/errors.js';
 import type { AuthenticateResponse, TransportOptions } from '../../src/transport.js';
-import { isAuthNotEnabled, isTokenError } from './answers.js';
+import { isAuthNotEnabled, isTokenError, needsFreshToken } from './answers.js';
 
 /** Authenticates and returns a fresh token ('' when the cluster has auth disabled: calls carry no token). */
 export type Authenticator = () => Promise<string>;
@@ -108,4 +108,29 @@ export function tokenManagerFor(
       throw err;
     }
   });
+}
+
+/**
+ * Runs a unary call with the current token (none without `tokens`); when etcd
+ * refused the token ({@link needsFreshToken}), re-authenticates (single-flight)
+ * and runs it once more: etcd refused it unexecuted, so writes too are safe.
+ *
+ * @example
+ * ```ts
+ * return withFreshToken(this.tokens, signal, (token) => this.attempts(request, token));
+ * ```
+ */
+export async function withFreshToken<T>(
+  tokens: TokenManager | undefined,
+  signal: AbortSignal | undefined,
+  call: (token: string | undefined) => Promise<T>,
+): Promise<T> {
+  let token = tokens ? await tokens.get(signal) : undefined;
+  try {
+    return await call(token);
+  } catch (err) {
+    if (!tokens || token === undefined || !needsFreshToken(err, token)) throw err;
+    token = await tokens.refresh(token, signal);
+    return await call(token);
+  }
 }
