@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'docs/**', 'node_modules/**', 'adapters/grpc/proto.generated.ts', 'coverage/**'] },
+  { ignores: ['dist/**', 'docs/**', 'node_modules/**', 'adapters/shared/gen/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -46,24 +46,11 @@ import type {
 import { TokenManager } from './auth.js';
 import type { BidiContext } from './bidi.js';
 import { EtcdChannel } from './channel.js';
-import {
-  decodeDeleteRange,
-  decodeHeaderOnly,
-  decodeLeaseGrant,
-  decodeLeaseTimeToLive,
-  decodeMemberList,
-  decodePut,
-  decodeRange,
-  decodeStatus,
-  decodeTxn,
-  encodeDeleteRange,
-  encodePut,
-  encodeRange,
-  encodeTxn,
-  isReadOnlyTxn,
-  longOut,
-  type PbLeaseGrantRequest,
-} from './codec.js';
+import { isReadOnlyTxn } from './codec.js';
+import * as req from '../shared/wire/requests.js';
+import * as res from '../shared/wire/responses.js';
+import { MemberListRequestSchema, StatusRequestSchema } from '../shared/gen/etcdserverpb/rpc_pb.js';
+import { create } from '@bufbuild/protobuf';
 import { GrpcKeepAliveStream } from './keepalive-stream.js';
 import { etcdMethods, type EtcdMethods } from './services.js';
 import { UnaryCaller } from './unary.js';
@@ -201,56 +188,53 @@ class GrpcTransportImpl implements GrpcTransport {
   }
 
   async range(request: RangeRequest, options?: CallOptions): Promise<RangeResponse> {
-    const res = await this.unary.call(this.methods.range, encodeRange(request), {
+    const answer = await this.unary.call(this.methods.range, req.rangeRequest(request), {
       idempotent: true,
       signal: options?.signal,
     });
-    return decodeRange(res);
+    return res.rangeResponse(answer);
   }
 
   async put(request: PutRequest, options?: CallOptions): Promise<PutResponse> {
-    const res = await this.unary.call(this.methods.put, encodePut(request), { idempotent: false, signal: options?.signal });
-    return decodePut(res);
+    const answer = await this.unary.call(this.methods.put, req.putRequest(request), { idempotent: false, signal: options?.signal });
+    return res.putResponse(answer);
   }
 
   async deleteRange(request: DeleteRangeRequest, options?: CallOptions): Promise<DeleteRangeResponse> {
-    const res = await this.unary.call(this.methods.deleteRange, encodeDeleteRange(request), {
+    const answer = await this.unary.call(this.methods.deleteRange, req.deleteRangeRequest(request), {
       idempotent: false,
       signal: options?.signal,
     });
-    return decodeDeleteRange(res);
+    return res.deleteRangeResponse(answer);
   }
 
   async txn(request: TxnRequest, options?: CallOptions): Promise<TxnResponse> {
-    const res = await this.unary.call(this.methods.txn, encodeTxn(request), {
+    const answer = await this.unary.call(this.methods.txn, req.txnRequest(request), {
       idempotent: isReadOnlyTxn(request),
       signal: options?.signal,
     });
-    return decodeTxn(res);
+    return res.txnResponse(answer);
   }
 
   async compact(request: CompactRequest, options?: CallOptions): Promise<{ header: ResponseHeader }> {
-    const req = { revision: longOut(request.revision), ...(request.physical ? { physical: true } : {}) };
-    const res = await this.unary.call(this.methods.compact, req, { idempotent: false, signal: options?.signal });
-    return decodeHeaderOnly(res);
+    const answer = await this.unary.call(this.methods.compact, req.compactionRequest(request), { idempotent: false, signal: options?.signal });
+    return res.headerOnly(answer);
   }
 
   async leaseGrant(request: LeaseGrantRequest, options?: CallOptions): Promise<LeaseGrantResponse> {
-    const req: PbLeaseGrantRequest = { TTL: longOut(request.ttl) };
-    if (request.id !== undefined && request.id !== 0n) req.ID = longOut(request.id);
-    const res = await this.unary.call(this.methods.leaseGrant, req, { idempotent: false, signal: options?.signal });
-    if (res.error) throw new EtcdError(res.error, 2);
-    return decodeLeaseGrant(res);
+    const answer = await this.unary.call(this.methods.leaseGrant, req.leaseGrantRequest(request), { idempotent: false, signal: options?.signal });
+    if (answer.error) throw new EtcdError(answer.error, 2);
+    return res.leaseGrantResponse(answer);
   }
 
   /** Resolves also when etcd no longer knows the lease ("requested lease not found"); the header is then all zero. */
   async leaseRevoke(id: Rev, options?: CallOptions): Promise<{ header: ResponseHeader }> {
     try {
-      const res = await this.unary.call(this.methods.leaseRevoke, { ID: longOut(id) }, {
+      const answer = await this.unary.call(this.methods.leaseRevoke, req.leaseRevokeRequest(id), {
         idempotent: true,
         signal: options?.signal,
       });
-      return decodeHeaderOnly(res);
+      return res.headerOnly(answer);
     } catch (err) {
       if (err instanceof EtcdError && err.status === 5 && err.message.includes('lease not found')) {
         return { header: { revision: 0n } };
@@ -260,9 +244,9 @@ class GrpcTransportImpl implements GrpcTransport {
   }
 
   async leaseTimeToLive(id: Rev, options?: CallOptions & { keys?: boolean }): Promise<LeaseTimeToLiveResponse> {
-    const req = { ID: longOut(id), ...(options?.keys ? { keys: true } : {}) };
-    const res = await this.unary.call(this.methods.leaseTimeToLive, req, { idempotent: true, signal: options?.signal });
-    return decodeLeaseTimeToLive(res);
+    const request = req.leaseTimeToLiveRequest(id, options?.keys === true);
+    const answer = await this.unary.call(this.methods.leaseTimeToLive, request, { idempotent: true, signal: options?.signal });
+    return res.leaseTimeToLiveResponse(answer);
   }
 
   openLeaseKeepAlive(handlers: StreamHandlers<LeaseKeepAliveResponse>): LeaseKeepAliveStream {
@@ -283,22 +267,22 @@ class GrpcTransportImpl implements GrpcTransport {
   }
 
   async memberList(options?: CallOptions): Promise<MemberListResponse> {
-    const res = await this.unary.call(this.methods.memberList, {}, { idempotent: true, signal: options?.signal });
-    return decodeMemberList(res);
+    const answer = await this.unary.call(this.methods.memberList, create(MemberListRequestSchema), { idempotent: true, signal: options?.signal });
+    return res.memberListResponse(answer);
   }
 
   async status(options?: CallOptions): Promise<StatusResponse> {
-    const res = await this.unary.call(this.methods.status, {}, { idempotent: true, signal: options?.signal });
-    return decodeStatus(res);
+    const answer = await this.unary.call(this.methods.status, create(StatusRequestSchema), { idempotent: true, signal: options?.signal });
+    return res.statusResponse(answer);
   }
 
   async authenticate(name: string, password: string, options?: CallOptions): Promise<AuthenticateResponse> {
-    const res = await this.unary.call(this.methods.authenticate, { name, password }, {
+    const answer = await this.unary.call(this.methods.authenticate, req.authenticateRequest(name, password), {
       idempotent: true,
       useToken: false,
       signal: options?.signal,
     });
-    return { header: decodeHeaderOnly(res).header, token: res.token ?? '' };
+    return { header: res.header(answer.header), token: answer.token };
   }
 
   close(): Promise<void> {

@@ -53,29 +53,16 @@ import type {
   WatchStream,
 } from '../../src/transport.js';
 import { TokenManager } from '../grpc/auth.js';
-import {
-  decodeDeleteRange,
-  decodeHeaderOnly,
-  decodeLeaseGrant,
-  decodeLeaseTimeToLive,
-  decodeMemberList,
-  decodePut,
-  decodeRange,
-  decodeStatus,
-  decodeTxn,
-  encodeDeleteRange,
-  encodePut,
-  encodeRange,
-  encodeTxn,
-  isReadOnlyTxn,
-  type Json,
-} from './codec.js';
+import { create, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
+import * as pb from '../shared/gen/etcdserverpb/rpc_pb.js';
+import * as req from '../shared/wire/requests.js';
+import * as res from '../shared/wire/responses.js';
+import { fromGateway, isReadOnlyTxn, toGateway } from './codec.js';
 import { Gateway, type FetchFunction } from './gateway.js';
 import { HttpKeepAliveStream } from './keepalive-stream.js';
 import { HttpWatchStream, type LivenessOptions } from './watch-stream.js';
 
 export { parseCancelReason } from '../../src/errors.js';
-export { fromBase64, toBase64 } from './base64.js';
 
 /**
  * Options of {@link createHttpTransport}.
@@ -182,44 +169,51 @@ class HttpTransportImpl implements Transport {
     }
   }
 
-  private call(path: string, body: Json, idempotent: boolean, options: CallOptions | undefined): Promise<Json> {
-    return this.gateway.call(path, body, { idempotent, signal: options?.signal });
+  /** POSTs `request` (as the gateway's JSON) to `path` and decodes the answer as `answer`. */
+  private async call<I extends DescMessage, O extends DescMessage>(
+    path: string,
+    input: I,
+    request: MessageShape<I>,
+    answer: O,
+    idempotent: boolean,
+    options: CallOptions | undefined,
+  ): Promise<MessageShape<O>> {
+    return fromGateway(answer, await this.gateway.call(path, toGateway(input, request), { idempotent, signal: options?.signal }));
   }
 
   async range(request: RangeRequest, options?: CallOptions): Promise<RangeResponse> {
-    return decodeRange(await this.call('/kv/range', encodeRange(request), true, options));
+    return res.rangeResponse(await this.call('/kv/range', pb.RangeRequestSchema, req.rangeRequest(request), pb.RangeResponseSchema, true, options));
   }
 
   async put(request: PutRequest, options?: CallOptions): Promise<PutResponse> {
-    return decodePut(await this.call('/kv/put', encodePut(request), false, options));
+    return res.putResponse(await this.call('/kv/put', pb.PutRequestSchema, req.putRequest(request), pb.PutResponseSchema, false, options));
   }
 
   async deleteRange(request: DeleteRangeRequest, options?: CallOptions): Promise<DeleteRangeResponse> {
-    return decodeDeleteRange(await this.call('/kv/deleterange', encodeDeleteRange(request), false, options));
+    const message = req.deleteRangeRequest(request);
+    return res.deleteRangeResponse(await this.call('/kv/deleterange', pb.DeleteRangeRequestSchema, message, pb.DeleteRangeResponseSchema, false, options));
   }
 
   async txn(request: TxnRequest, options?: CallOptions): Promise<TxnResponse> {
-    return decodeTxn(await this.call('/kv/txn', encodeTxn(request), isReadOnlyTxn(request), options));
+    return res.txnResponse(await this.call('/kv/txn', pb.TxnRequestSchema, req.txnRequest(request), pb.TxnResponseSchema, isReadOnlyTxn(request), options));
   }
 
   async compact(request: CompactRequest, options?: CallOptions): Promise<{ header: ResponseHeader }> {
-    const body: Json = { revision: request.revision.toString() };
-    if (request.physical) body['physical'] = true;
-    return decodeHeaderOnly(await this.call('/kv/compaction', body, false, options));
+    const message = req.compactionRequest(request);
+    return res.headerOnly(await this.call('/kv/compaction', pb.CompactionRequestSchema, message, pb.CompactionResponseSchema, false, options));
   }
 
   async leaseGrant(request: LeaseGrantRequest, options?: CallOptions): Promise<LeaseGrantResponse> {
-    const body: Json = { TTL: request.ttl.toString() };
-    if (request.id !== undefined && request.id !== 0n) body['ID'] = request.id.toString();
-    const res = await this.call('/lease/grant', body, false, options);
-    if (typeof res['error'] === 'string' && res['error'] !== '') throw new EtcdError(res['error'], 2);
-    return decodeLeaseGrant(res);
+    const answer = await this.call('/lease/grant', pb.LeaseGrantRequestSchema, req.leaseGrantRequest(request), pb.LeaseGrantResponseSchema, false, options);
+    if (answer.error !== '') throw new EtcdError(answer.error, 2);
+    return res.leaseGrantResponse(answer);
   }
 
   /** Resolves also when etcd no longer knows the lease; the header is then all zero. (`/kv/lease/revoke` is served by etcd 3.3 to 3.5.) */
   async leaseRevoke(id: Rev, options?: CallOptions): Promise<{ header: ResponseHeader }> {
     try {
-      return decodeHeaderOnly(await this.call('/kv/lease/revoke', { ID: id.toString() }, true, options));
+      const message = req.leaseRevokeRequest(id);
+      return res.headerOnly(await this.call('/kv/lease/revoke', pb.LeaseRevokeRequestSchema, message, pb.LeaseRevokeResponseSchema, true, options));
     } catch (err) {
       if (err instanceof EtcdError && err.status === 5 && err.message.includes('lease not found')) return { header: { revision: 0n } };
       throw err;
@@ -227,9 +221,8 @@ class HttpTransportImpl implements Transport {
   }
 
   async leaseTimeToLive(id: Rev, options?: CallOptions & { keys?: boolean }): Promise<LeaseTimeToLiveResponse> {
-    const body: Json = { ID: id.toString() };
-    if (options?.keys) body['keys'] = true;
-    return decodeLeaseTimeToLive(await this.call('/kv/lease/timetolive', body, true, options));
+    const message = req.leaseTimeToLiveRequest(id, options?.keys === true);
+    return res.leaseTimeToLiveResponse(await this.call('/kv/lease/timetolive', pb.LeaseTimeToLiveRequestSchema, message, pb.LeaseTimeToLiveResponseSchema, true, options));
   }
 
   openLeaseKeepAlive(handlers: StreamHandlers<LeaseKeepAliveResponse>): LeaseKeepAliveStream {
@@ -248,16 +241,18 @@ class HttpTransportImpl implements Transport {
   }
 
   async memberList(options?: CallOptions): Promise<MemberListResponse> {
-    return decodeMemberList(await this.call('/cluster/member/list', {}, true, options));
+    const message = create(pb.MemberListRequestSchema);
+    return res.memberListResponse(await this.call('/cluster/member/list', pb.MemberListRequestSchema, message, pb.MemberListResponseSchema, true, options));
   }
 
   async status(options?: CallOptions): Promise<StatusResponse> {
-    return decodeStatus(await this.call('/maintenance/status', {}, true, options));
+    return res.statusResponse(await this.call('/maintenance/status', pb.StatusRequestSchema, create(pb.StatusRequestSchema), pb.StatusResponseSchema, true, options));
   }
 
   async authenticate(name: string, password: string, options?: CallOptions): Promise<AuthenticateResponse> {
-    const res = await this.gateway.call('/auth/authenticate', { name, password }, { idempotent: true, useToken: false, signal: options?.signal });
-    return { header: decodeHeaderOnly(res).header, token: typeof res['token'] === 'string' ? res['token'] : '' };
+    const body = toGateway(pb.AuthenticateRequestSchema, req.authenticateRequest(name, password));
+    const answer = fromGateway(pb.AuthenticateResponseSchema, await this.gateway.call('/auth/authenticate', body, { idempotent: true, useToken: false, signal: options?.signal }));
+    return { header: res.header(answer.header), token: answer.token };
   }
 
   close(): Promise<void> {
