@@ -49,8 +49,6 @@ import { EtcdChannel } from './channel.js';
 import { isReadOnlyTxn } from './codec.js';
 import * as req from '../shared/wire/requests.js';
 import * as res from '../shared/wire/responses.js';
-import { MemberListRequestSchema, StatusRequestSchema } from '../shared/gen/etcdserverpb/rpc_pb.js';
-import { create } from '@bufbuild/protobuf';
 import { GrpcKeepAliveStream } from './keepalive-stream.js';
 import { etcdMethods, type EtcdMethods } from './services.js';
 import { UnaryCaller } from './unary.js';
@@ -267,12 +265,12 @@ class GrpcTransportImpl implements GrpcTransport {
   }
 
   async memberList(options?: CallOptions): Promise<MemberListResponse> {
-    const answer = await this.unary.call(this.methods.memberList, create(MemberListRequestSchema), { idempotent: true, signal: options?.signal });
+    const answer = await this.unary.call(this.methods.memberList, req.memberListRequest(), { idempotent: true, signal: options?.signal });
     return res.memberListResponse(answer);
   }
 
   async status(options?: CallOptions): Promise<StatusResponse> {
-    const answer = await this.unary.call(this.methods.status, create(StatusRequestSchema), { idempotent: true, signal: options?.signal });
+    const answer = await this.unary.call(this.methods.status, req.statusRequest(), { idempotent: true, signal: options?.signal });
     return res.statusResponse(answer);
   }
 

@@ -53,7 +53,7 @@ import type {
   WatchStream,
 } from '../../src/transport.js';
 import { TokenManager } from '../grpc/auth.js';
-import { create, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
+import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
 import * as pb from '../shared/gen/etcdserverpb/rpc_pb.js';
 import * as req from '../shared/wire/requests.js';
 import * as res from '../shared/wire/responses.js';
@@ -241,12 +241,12 @@ class HttpTransportImpl implements Transport {
   }
 
   async memberList(options?: CallOptions): Promise<MemberListResponse> {
-    const message = create(pb.MemberListRequestSchema);
+    const message = req.memberListRequest();
     return res.memberListResponse(await this.call('/cluster/member/list', pb.MemberListRequestSchema, message, pb.MemberListResponseSchema, true, options));
   }
 
   async status(options?: CallOptions): Promise<StatusResponse> {
-    return res.statusResponse(await this.call('/maintenance/status', pb.StatusRequestSchema, create(pb.StatusRequestSchema), pb.StatusResponseSchema, true, options));
+    return res.statusResponse(await this.call('/maintenance/status', pb.StatusRequestSchema, req.statusRequest(), pb.StatusResponseSchema, true, options));
   }
 
   async authenticate(name: string, password: string, options?: CallOptions): Promise<AuthenticateResponse> {

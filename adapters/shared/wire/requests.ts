@@ -178,6 +178,16 @@ export function watchProgress(): pb.WatchRequest {
   return create(pb.WatchRequestSchema, { requestUnion: { case: 'progressRequest', value: create(pb.WatchProgressRequestSchema) } });
 }
 
+/** etcdserverpb.MemberListRequest (no fields). */
+export function memberListRequest(): pb.MemberListRequest {
+  return create(pb.MemberListRequestSchema);
+}
+
+/** etcdserverpb.StatusRequest (no fields). */
+export function statusRequest(): pb.StatusRequest {
+  return create(pb.StatusRequestSchema);
+}
+
 /** etcdserverpb.AuthenticateRequest. */
 export function authenticateRequest(name: string, password: string): pb.AuthenticateRequest {
   return create(pb.AuthenticateRequestSchema, { name, password });
