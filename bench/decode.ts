@@ -18,7 +18,7 @@ import { etcdMethods } from '../adapters/grpc/services.js';
 import { decodeWatchResult, type Json } from '../adapters/http/codec.js';
 import { WatchResponseSchema } from '../adapters/shared/gen/etcdserverpb/rpc_pb.js';
 import { event, header } from '../adapters/shared/wire/responses.js';
-import type { ResponseHeader, WireEvent } from '../src/transport.js';
+import type { ResponseHeader, WireEvent } from '../src/transport/index.js';
 
 const RESPONSES = 10_000;
 const EVENTS = 10;

@@ -1,5 +1,5 @@
 /**
- * The `conclave` command's program (API.md part 2, "Operators"): `inspect`, `ui`, `watch`,
+ * The `conclave` command's program (README, "Operating: the `conclave` command"): `inspect`, `ui`, `watch`,
  * `topic tail`, `lock`, their flags and exit codes (2: usage, 1: failure).
  * @module
  */
@@ -36,7 +36,7 @@ export function program(): Command {
       throw err;
     });
   addCommonFlags(root.command('inspect').description('print the locks, elections, queues, topics and services held right now'))
-    .option('--json', 'one JSON object (the shape of API.md)')
+    .option('--json', 'one JSON object (its shape: the README, "Operating")')
     .action(action(async (c, o: CommonFlags & { json?: boolean }) => runInspect(c, o.json === true)));
   addCommonFlags(root.command('ui').description('serve a live page of the same (loopback by default) and print its URL'))
     .option('--port <n>', 'port to listen on (0: any free port)', '4680')

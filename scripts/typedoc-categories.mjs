@@ -1,6 +1,7 @@
 // TypeDoc plugin: groups the API reference by area (client, locks, election, topics, queues, …;
 // the transport seam's wire types apart) from where each export is declared, so no source file
-// needs a `@category` tag. src/types.ts holds interfaces of several areas: they go by name.
+// needs a `@category` tag. Each primitive's contract (`src/<area>/api.ts`) goes by its folder;
+// src/types.ts holds the types the areas share: they go by name.
 import { Comment, CommentTag, Converter } from 'typedoc';
 
 /** Declaring file (relative to the repo) -> category; the first match wins. */
@@ -16,20 +17,16 @@ const BY_PATH = [
   [/^src\/events\//, 'Events and iterators'],
   [/^src\/(telemetry\/|logger\.ts)/, 'Logging and telemetry'],
   [/^src\/codec\.ts$/, 'Codecs and bytes'],
-  [/^src\/transport\.ts$/, 'Transport seam (wire types)'],
+  [/^src\/transport\//, 'Transport seam (wire types)'],
   [/^adapters\//, 'Transports'],
 ];
 
 /** src/types.ts exports by name -> category. */
 const BY_NAME = [
-  [/^(Mutex|Lock|RWLock|Semaphore|FencedWrites|WaitOptions)$/, 'Locks'],
-  [/^(Election|Leader|Leadership|LeadOptions)$/, 'Leader election'],
-  [/^(Topic|TopicMessage|TopicRetention|TopicOptions|MessagesOptions|ConsumeContext|ConsumeOptions)$/, 'Topics and consumer groups'],
-  [/^(Queue|PriorityQueue|QueueClaim|EnqueueOptions|Job|ProcessOptions)$/, 'Queues and jobs'],
-  [/^(Barrier|DoubleBarrier)$/, 'Barriers'],
-  [/^(ServiceRegistry|ServiceInstance|Registration)$/, 'Service registry'],
-  [/^(KeyValue|WatchEvent|WatchOptions)$/, 'Key-value and transactions'],
+  [/^(FencedWrites|WaitOptions)$/, 'Locks'],
+  [/^(KeyValue|WatchEvent)$/, 'Key-value and transactions'],
   [/^Codec$/, 'Codecs and bytes'],
+  [/^(Bytes|Rev)$/, 'Transport seam (wire types)'],
 ];
 
 export const CATEGORY_ORDER = [

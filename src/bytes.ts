@@ -3,7 +3,7 @@
  * @module
  * @internal
  */
-import type { Bytes } from './transport.js';
+import type { Bytes } from './types.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

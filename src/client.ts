@@ -14,29 +14,15 @@ import { deleteKeys, getKey, getPrefixKeys, putKey } from './kv/calls.js';
 import { runStm } from './kv/stm.js';
 import { runTxn } from './kv/txn.js';
 import { Namespace } from './namespace.js';
-import type { Bytes, Rev } from './transport.js';
-import type {
-  Barrier,
-  Codec,
-  Conclave,
-  ConnectionStatus,
-  CoreStats,
-  DoubleBarrier,
-  Election,
-  KeyValue,
-  Mutex,
-  PriorityQueue,
-  Queue,
-  RWLock,
-  Semaphore,
-  ServiceRegistry,
-  Session,
-  Topic,
-  TopicOptions,
-  WaitOptions,
-  WatchEvent,
-  WatchOptions,
-} from './types.js';
+import type { Barrier, DoubleBarrier } from './barriers/api.js';
+import type { Conclave } from './client/api.js';
+import type { Election } from './election/api.js';
+import type { WatchOptions } from './kv/api.js';
+import type { Mutex, RWLock, Semaphore } from './locks/api.js';
+import type { PriorityQueue, Queue } from './queues/api.js';
+import type { ServiceRegistry } from './services/api.js';
+import type { Topic, TopicOptions } from './topics/api.js';
+import type { Bytes, Codec, ConnectionStatus, CoreStats, KeyValue, Rev, Session, WaitOptions, WatchEvent } from './types.js';
 import { checkCodec } from './codec.js';
 import { createMutex } from './locks/mutex.js';
 import { createRWLock } from './locks/rwlock.js';

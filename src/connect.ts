@@ -11,8 +11,8 @@ import { ConclaveError, ConnectionError, InvalidArgumentError, abortErrorOf, thr
 import { Namespace } from './namespace.js';
 import { Log, checkLogger } from './logger.js';
 import { resolveTelemetry } from './telemetry/load.js';
-import type { Transport, TransportOptions } from './transport.js';
-import type { Conclave, ConnectOptions, TransportName } from './types.js';
+import type { Transport, TransportOptions } from './transport/index.js';
+import type { Conclave, ConnectOptions, TransportName } from './client/api.js';
 import { DEFAULT_MAX_REQUEST_BYTES, MAX_TIMER_MS, checkPositiveInt, checkPrefix, checkSignal, checkWellFormed } from './validate.js';
 
 /**

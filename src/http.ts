@@ -13,7 +13,7 @@
  */
 import { createHttpTransport } from '../adapters/http/index.js';
 import { connectWith, type TransportFactory } from './connect.js';
-import type { Conclave, ConnectOptions, TransportName } from './types.js';
+import type { Conclave, ConnectOptions, TransportName } from './client/api.js';
 
 const HTTP_ONLY: Partial<Record<TransportName, TransportFactory>> = {
   http: (options) => createHttpTransport(options),

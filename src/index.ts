@@ -15,7 +15,7 @@ import { createHttpTransport } from '../adapters/http/index.js';
 import { nodeDiagnose } from '../adapters/http/node-diagnose.js';
 import { needsTlsFetch, nodeTlsFetch } from '../adapters/http/node-tls.js';
 import { connectWith, type TransportFactory } from './connect.js';
-import type { Conclave, ConnectOptions, TransportName } from './types.js';
+import type { Conclave, ConnectOptions, TransportName } from './client/api.js';
 
 const BUILT_IN: Partial<Record<TransportName, TransportFactory>> = {
   grpc: (options) => createGrpcTransport(options),

@@ -5,7 +5,7 @@
  * @internal
  */
 import { utf8 } from './bytes.js';
-import type { WireEvent, WireKeyValue } from './transport.js';
+import type { WireEvent, WireKeyValue } from './transport/index.js';
 import type { KeyValue, WatchEvent } from './types.js';
 
 export function toKeyValue(kv: WireKeyValue, prefixLength: number): KeyValue {

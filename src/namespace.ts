@@ -13,7 +13,7 @@
  * @internal
  */
 import { EMPTY, FROM_KEY, concat, equals, prefixEnd, startsWith } from './bytes.js';
-import type { Bytes } from './transport.js';
+import type { Bytes } from './types.js';
 
 export class Namespace {
   constructor(readonly prefix: Bytes = EMPTY) {}

@@ -36,48 +36,15 @@ export type {
   StmIsolation,
   StmOptions,
 } from './kv/api.js';
-export type {
-  Conclave,
-  ConnectOptions,
-  KeyValue,
-  WatchEvent,
-  WatchOptions,
-  Codec,
-  CoreStats,
-  Session,
-  TransportName,
-  Bytes,
-  Rev,
-  WaitOptions,
-  Lock,
-  FencedWrites,
-  Mutex,
-  RWLock,
-  Semaphore,
-  Election,
-  Leader,
-  Leadership,
-  LeadOptions,
-  Barrier,
-  DoubleBarrier,
-  Queue,
-  PriorityQueue,
-  QueueClaim,
-  EnqueueOptions,
-  Job,
-  ProcessOptions,
-  ServiceRegistry,
-  ServiceInstance,
-  Registration,
-  Topic,
-  TopicMessage,
-  ConsumeContext,
-  ConsumeOptions,
-  TopicOptions,
-  TopicRetention,
-  MessagesOptions,
-  ConnectionStatus,
-} from './types.js';
+export type { Barrier, DoubleBarrier } from './barriers/api.js';
+export type { Conclave, ConnectOptions, TransportName } from './client/api.js';
+export type { Election, Leader, Leadership, LeadOptions } from './election/api.js';
+export type { WatchOptions } from './kv/api.js';
+export type { Lock, Mutex, RWLock, Semaphore } from './locks/api.js';
+export type { Queue, PriorityQueue, QueueClaim, EnqueueOptions, Job, ProcessOptions } from './queues/api.js';
+export type { ServiceRegistry, ServiceInstance, Registration } from './services/api.js';
+export type { Topic, TopicMessage, ConsumeContext, ConsumeOptions, TopicOptions, TopicRetention, MessagesOptions } from './topics/api.js';
+export type { KeyValue, WatchEvent, Codec, CoreStats, Session, Bytes, Rev, WaitOptions, FencedWrites, ConnectionStatus } from './types.js';
 export { toAsyncIterable } from './events/async-iterable.js';
 export type { AsyncValueIterator, IterateOptions } from './events/async-iterable.js';
 export type { ConclaveEvents, ConclaveEventMap, LostSessionEvent } from './events/types.js';
@@ -96,5 +63,5 @@ export type {
 export { jsonCodec, stringCodec, bytesCodec, decodeText, decodeJson } from './codec.js';
 export type { JsonCodec } from './codec.js';
 // The wire `Compare` of the transport seam is exported as `WireCompare`; `Compare` is txn()'s.
-export type * from './transport.js';
-export type { Compare as WireCompare } from './transport.js';
+export type * from './transport/index.js';
+export type { Compare as WireCompare } from './transport/index.js';

@@ -5,7 +5,7 @@
  * @internal
  */
 import { InvalidArgumentError } from './errors.js';
-import type { Bytes } from './transport.js';
+import type { Bytes } from './types.js';
 
 const encoder = new TextEncoder();
 /** A lone (unpaired) UTF-16 surrogate: a high one not followed by a low one, or a low one not preceded by a high one. */

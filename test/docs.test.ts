@@ -1,8 +1,8 @@
 /**
  * The API reference builds: TypeDoc (typedoc.json, as `npm run docs` runs it)
  * finishes with no warning — warnings are errors there, and the
- * scripts/typedoc-require-example.mjs plugin warns about any export without an
- * `@example` — and the reference shows the public surface only: interfaces,
+ * scripts/typedoc-require-example.mjs plugin warns about any exported function,
+ * class or constant without an `@example` — and the reference shows the public surface only: interfaces,
  * functions and types, and no implementation class but the error classes.
  */
 import { execFile } from 'node:child_process';
@@ -23,7 +23,7 @@ interface Reflection {
 }
 const CLASS = 128;
 
-it('TypeDoc builds the API reference with no warning; every export has an @example; no internal class leaks', async () => {
+it('TypeDoc builds the API reference with no warning; every exported function, class and constant has an @example; no internal class leaks', async () => {
   const json = join(work, 'api.json');
   const { code, output } = await new Promise<{ code: number; output: string }>((resolve) => {
     execFile(process.execPath, [join(root, 'node_modules/typedoc/bin/typedoc'), '--json', json], { cwd: root, timeout: 240_000 }, (error, stdout, stderr) =>

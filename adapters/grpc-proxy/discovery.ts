@@ -11,7 +11,7 @@
  * @internal
  */
 import { parseEndpoint } from '../../src/endpoints.js';
-import type { MemberListResponse } from '../../src/transport.js';
+import type { MemberListResponse } from '../../src/transport/index.js';
 
 /** `host:port` of every proxy a MemberList answer names; etcd members are ignored. */
 export function proxiesOf(members: MemberListResponse): string[] {

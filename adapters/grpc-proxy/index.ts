@@ -47,7 +47,7 @@ import type {
   TxnRequest,
   TxnResponse,
   WatchStream,
-} from '../../src/transport.js';
+} from '../../src/transport/index.js';
 import { InvalidArgumentError } from '../../src/errors.js';
 import { createGrpcTransport, type GrpcTransport, type GrpcTransportOptions } from '../grpc/index.js';
 import { addressOf, mergeEndpoints, proxiesOf } from './discovery.js';

@@ -5,7 +5,7 @@
  * @module
  * @internal
  */
-import type { RangeRequest, RequestOp, ResponseHeader, TxnRequest, WatchCreateRequest, WatcherListener } from '../../src/transport.js';
+import type { RangeRequest, RequestOp, ResponseHeader, TxnRequest, WatchCreateRequest, WatcherListener } from '../../src/transport/index.js';
 
 /**
  * The proxy serves serializable reads from its own cache, which can be stale

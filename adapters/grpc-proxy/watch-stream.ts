@@ -61,7 +61,7 @@ import type {
   WatcherHandle,
   WatcherListener,
   WatchStream,
-} from '../../src/transport.js';
+} from '../../src/transport/index.js';
 import { clampCreated } from './semantics.js';
 
 /** A range read through the proxy (linearizable unless asked otherwise). */

@@ -19,7 +19,7 @@ import { isIP } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { ClosedError, ConnectionError, InvalidArgumentError, abortErrorOf } from '../../src/errors.js';
-import type { TlsOptions } from '../../src/transport.js';
+import type { TlsOptions } from '../../src/transport/index.js';
 import { channelSecurity, type ChannelSecurity } from './credentials.js';
 import { parseEndpoint, resolveEndpoints, targetOf, type ParsedEndpoint } from './endpoints.js';
 

@@ -9,7 +9,7 @@ import * as grpc from '@grpc/grpc-js';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { isIP } from 'node:net';
 import { InvalidArgumentError } from '../../src/errors.js';
-import type { Bytes, TlsOptions } from '../../src/transport.js';
+import type { Bytes, TlsOptions } from '../../src/transport/index.js';
 import type { ParsedEndpoint } from './endpoints.js';
 
 /** Credentials and the channel options that go with them. */

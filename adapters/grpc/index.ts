@@ -15,7 +15,7 @@
  */
 import { Log } from '../../src/logger.js';
 import type * as grpc from '@grpc/grpc-js';
-import { EtcdError, InvalidArgumentError } from '../../src/errors.js';
+import { EtcdError } from '../../src/errors.js';
 import type {
   AuthenticateResponse,
   CallOptions,
@@ -42,11 +42,13 @@ import type {
   TxnRequest,
   TxnResponse,
   WatchStream,
-} from '../../src/transport.js';
-import { TokenManager } from './auth.js';
+} from '../../src/transport/index.js';
+import { revokeTolerantly } from '../shared/answers.js';
+import { nonNegative } from '../shared/options.js';
+import { isRetrySafe } from '../shared/retry-safety.js';
+import { tokenManagerFor, type TokenManager } from '../shared/token-manager.js';
 import type { BidiContext } from './bidi.js';
 import { EtcdChannel } from './channel.js';
-import { isReadOnlyTxn } from './codec.js';
 import * as req from '../shared/wire/requests.js';
 import * as res from '../shared/wire/responses.js';
 import { GrpcKeepAliveStream } from './keepalive-stream.js';
@@ -119,14 +121,6 @@ export interface GrpcTransport extends Transport {
 
 const DEFAULT_CAPABILITIES: TransportCapabilities = { progressRequest: true, staleSerializableReads: false };
 
-function positive(value: number | undefined, fallback: number, what: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
-    throw new InvalidArgumentError(`${what} must be a non-negative number`);
-  }
-  return value;
-}
-
 class GrpcTransportImpl implements GrpcTransport {
   readonly name: string;
   readonly capabilities: TransportCapabilities;
@@ -140,35 +134,24 @@ class GrpcTransportImpl implements GrpcTransport {
   constructor(options: GrpcTransportOptions) {
     this.name = options.name ?? 'grpc';
     this.capabilities = { ...DEFAULT_CAPABILITIES, ...options.capabilities };
-    this.dialTimeoutMs = positive(options.dialTimeoutMs, 5000, 'dialTimeoutMs');
+    this.dialTimeoutMs = nonNegative(options.dialTimeoutMs, 5000, 'dialTimeoutMs');
     this.methods = etcdMethods();
     this.channel = new EtcdChannel({
       endpoints: options.endpoints,
       tls: options.tls,
-      keepaliveTimeMs: positive(options.keepaliveTimeMs, 10_000, 'keepaliveTimeMs'),
-      keepaliveTimeoutMs: positive(options.keepaliveTimeoutMs, 5_000, 'keepaliveTimeoutMs'),
+      keepaliveTimeMs: nonNegative(options.keepaliveTimeMs, 10_000, 'keepaliveTimeMs'),
+      keepaliveTimeoutMs: nonNegative(options.keepaliveTimeoutMs, 5_000, 'keepaliveTimeoutMs'),
       keepalivePermitWithoutCalls: options.keepalivePermitWithoutCalls === true,
       shuffleEndpoints: options.shuffleEndpoints === true,
       channelOptions: options.channelOptions,
     });
     this.unary = new UnaryCaller(this.channel, {
       dialTimeoutMs: this.dialTimeoutMs,
-      callTimeoutMs: positive(options.callTimeoutMs, 10_000, 'callTimeoutMs'),
+      callTimeoutMs: nonNegative(options.callTimeoutMs, 10_000, 'callTimeoutMs'),
     });
     this.unary.log = new Log(options.logger);
-    const auth = options.auth;
-    if (auth) {
-      this.tokens = new TokenManager(async () => {
-        try {
-          return (await this.authenticate(auth.username, auth.password)).token;
-        } catch (err) {
-          // Like etcd's Go client: credentials for a cluster without auth are not an error; send no token.
-          if (err instanceof EtcdError && err.message.includes('authentication is not enabled')) return '';
-          throw err;
-        }
-      });
-      this.unary.tokens = this.tokens;
-    }
+    this.tokens = tokenManagerFor(options.auth, (name, password) => this.authenticate(name, password));
+    this.unary.tokens = this.tokens;
   }
 
   get currentPeer(): string {
@@ -187,20 +170,20 @@ class GrpcTransportImpl implements GrpcTransport {
 
   async range(request: RangeRequest, options?: CallOptions): Promise<RangeResponse> {
     const answer = await this.unary.call(this.methods.range, req.rangeRequest(request), {
-      idempotent: true,
+      idempotent: isRetrySafe('range'),
       signal: options?.signal,
     });
     return res.rangeResponse(answer);
   }
 
   async put(request: PutRequest, options?: CallOptions): Promise<PutResponse> {
-    const answer = await this.unary.call(this.methods.put, req.putRequest(request), { idempotent: false, signal: options?.signal });
+    const answer = await this.unary.call(this.methods.put, req.putRequest(request), { idempotent: isRetrySafe('put'), signal: options?.signal });
     return res.putResponse(answer);
   }
 
   async deleteRange(request: DeleteRangeRequest, options?: CallOptions): Promise<DeleteRangeResponse> {
     const answer = await this.unary.call(this.methods.deleteRange, req.deleteRangeRequest(request), {
-      idempotent: false,
+      idempotent: isRetrySafe('deleteRange'),
       signal: options?.signal,
     });
     return res.deleteRangeResponse(answer);
@@ -208,42 +191,34 @@ class GrpcTransportImpl implements GrpcTransport {
 
   async txn(request: TxnRequest, options?: CallOptions): Promise<TxnResponse> {
     const answer = await this.unary.call(this.methods.txn, req.txnRequest(request), {
-      idempotent: isReadOnlyTxn(request),
+      idempotent: isRetrySafe('txn', request),
       signal: options?.signal,
     });
     return res.txnResponse(answer);
   }
 
   async compact(request: CompactRequest, options?: CallOptions): Promise<{ header: ResponseHeader }> {
-    const answer = await this.unary.call(this.methods.compact, req.compactionRequest(request), { idempotent: false, signal: options?.signal });
+    const message = req.compactionRequest(request);
+    const answer = await this.unary.call(this.methods.compact, message, { idempotent: isRetrySafe('compact'), signal: options?.signal });
     return res.headerOnly(answer);
   }
 
   async leaseGrant(request: LeaseGrantRequest, options?: CallOptions): Promise<LeaseGrantResponse> {
-    const answer = await this.unary.call(this.methods.leaseGrant, req.leaseGrantRequest(request), { idempotent: false, signal: options?.signal });
+    const message = req.leaseGrantRequest(request);
+    const answer = await this.unary.call(this.methods.leaseGrant, message, { idempotent: isRetrySafe('leaseGrant'), signal: options?.signal });
     if (answer.error) throw new EtcdError(answer.error, 2);
     return res.leaseGrantResponse(answer);
   }
 
   /** Resolves also when etcd no longer knows the lease ("requested lease not found"); the header is then all zero. */
-  async leaseRevoke(id: Rev, options?: CallOptions): Promise<{ header: ResponseHeader }> {
-    try {
-      const answer = await this.unary.call(this.methods.leaseRevoke, req.leaseRevokeRequest(id), {
-        idempotent: true,
-        signal: options?.signal,
-      });
-      return res.headerOnly(answer);
-    } catch (err) {
-      if (err instanceof EtcdError && err.status === 5 && err.message.includes('lease not found')) {
-        return { header: { revision: 0n } };
-      }
-      throw err;
-    }
+  leaseRevoke(id: Rev, options?: CallOptions): Promise<{ header: ResponseHeader }> {
+    const policy = { idempotent: isRetrySafe('leaseRevoke'), signal: options?.signal };
+    return revokeTolerantly(async () => res.headerOnly(await this.unary.call(this.methods.leaseRevoke, req.leaseRevokeRequest(id), policy)));
   }
 
   async leaseTimeToLive(id: Rev, options?: CallOptions & { keys?: boolean }): Promise<LeaseTimeToLiveResponse> {
-    const request = req.leaseTimeToLiveRequest(id, options?.keys === true);
-    const answer = await this.unary.call(this.methods.leaseTimeToLive, request, { idempotent: true, signal: options?.signal });
+    const message = req.leaseTimeToLiveRequest(id, options?.keys === true);
+    const answer = await this.unary.call(this.methods.leaseTimeToLive, message, { idempotent: isRetrySafe('leaseTimeToLive'), signal: options?.signal });
     return res.leaseTimeToLiveResponse(answer);
   }
 
@@ -265,18 +240,18 @@ class GrpcTransportImpl implements GrpcTransport {
   }
 
   async memberList(options?: CallOptions): Promise<MemberListResponse> {
-    const answer = await this.unary.call(this.methods.memberList, req.memberListRequest(), { idempotent: true, signal: options?.signal });
+    const answer = await this.unary.call(this.methods.memberList, req.memberListRequest(), { idempotent: isRetrySafe('memberList'), signal: options?.signal });
     return res.memberListResponse(answer);
   }
 
   async status(options?: CallOptions): Promise<StatusResponse> {
-    const answer = await this.unary.call(this.methods.status, req.statusRequest(), { idempotent: true, signal: options?.signal });
+    const answer = await this.unary.call(this.methods.status, req.statusRequest(), { idempotent: isRetrySafe('status'), signal: options?.signal });
     return res.statusResponse(answer);
   }
 
   async authenticate(name: string, password: string, options?: CallOptions): Promise<AuthenticateResponse> {
     const answer = await this.unary.call(this.methods.authenticate, req.authenticateRequest(name, password), {
-      idempotent: true,
+      idempotent: isRetrySafe('authenticate'),
       useToken: false,
       signal: options?.signal,
     });

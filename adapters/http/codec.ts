@@ -20,7 +20,7 @@
  */
 import { fromJson, toJson, type DescMessage, type JsonValue, type MessageShape } from '@bufbuild/protobuf';
 import { EtcdError } from '../../src/errors.js';
-import type { RequestOp, ResponseHeader, TxnRequest, WireEvent } from '../../src/transport.js';
+import type { ResponseHeader, WireEvent } from '../../src/transport/index.js';
 import { WatchResponseSchema } from '../shared/gen/etcdserverpb/rpc_pb.js';
 import { header } from '../shared/wire/responses.js';
 import { eventOfJson } from './watch-events.js';
@@ -87,10 +87,4 @@ export function decodeWatchResult(result: unknown): WatchResult {
     cancelReason: r.cancelReason,
     events: decoded,
   };
-}
-
-/** True when a txn only reads (every op, nested txns included, is a range): safe to resend. */
-export function isReadOnlyTxn(t: TxnRequest): boolean {
-  const readOnly = (op: RequestOp): boolean => 'range' in op || ('txn' in op && isReadOnlyTxn(op.txn));
-  return t.success.every(readOnly) && t.failure.every(readOnly);
 }

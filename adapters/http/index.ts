@@ -51,13 +51,16 @@ import type {
   TxnRequest,
   TxnResponse,
   WatchStream,
-} from '../../src/transport.js';
-import { TokenManager } from '../grpc/auth.js';
+} from '../../src/transport/index.js';
+import { revokeTolerantly } from '../shared/answers.js';
+import { nonNegative } from '../shared/options.js';
+import { isRetrySafe } from '../shared/retry-safety.js';
+import { tokenManagerFor } from '../shared/token-manager.js';
 import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
 import * as pb from '../shared/gen/etcdserverpb/rpc_pb.js';
 import * as req from '../shared/wire/requests.js';
 import * as res from '../shared/wire/responses.js';
-import { fromGateway, isReadOnlyTxn, toGateway } from './codec.js';
+import { fromGateway, toGateway } from './codec.js';
 import { Gateway, type FetchFunction } from './gateway.js';
 import { HttpKeepAliveStream } from './keepalive-stream.js';
 import { HttpWatchStream, type LivenessOptions } from './watch-stream.js';
@@ -104,12 +107,6 @@ export interface HttpTransportOptions extends TransportOptions {
 
 const CAPABILITIES: TransportCapabilities = { progressRequest: false, staleSerializableReads: false };
 
-function nonNegative(value: number | undefined, fallback: number, what: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) throw new InvalidArgumentError(`${what} must be a non-negative number`);
-  return value;
-}
-
 /** The base URLs of the endpoints: the endpoint's scheme, else https with `tls`, else http. */
 function baseUrls(endpoints: readonly string[], secure: boolean): string[] {
   if (!Array.isArray(endpoints) || endpoints.length === 0) throw new InvalidArgumentError('endpoints must be a non-empty array of strings');
@@ -155,18 +152,7 @@ class HttpTransportImpl implements Transport {
       diagnose: options.diagnose,
     });
     this.gateway.log = new Log(options.logger);
-    const auth = options.auth;
-    if (auth) {
-      this.gateway.tokens = new TokenManager(async () => {
-        try {
-          return (await this.authenticate(auth.username, auth.password)).token;
-        } catch (err) {
-          // Like etcd's Go client: credentials for a cluster without auth are not an error; send no token.
-          if (err instanceof EtcdError && err.message.includes('authentication is not enabled')) return '';
-          throw err;
-        }
-      });
-    }
+    this.gateway.tokens = tokenManagerFor(options.auth, (name, password) => this.authenticate(name, password));
   }
 
   /** POSTs `request` (as the gateway's JSON) to `path` and decodes the answer as `answer`. */
@@ -182,47 +168,49 @@ class HttpTransportImpl implements Transport {
   }
 
   async range(request: RangeRequest, options?: CallOptions): Promise<RangeResponse> {
-    return res.rangeResponse(await this.call('/kv/range', pb.RangeRequestSchema, req.rangeRequest(request), pb.RangeResponseSchema, true, options));
+    const message = req.rangeRequest(request);
+    return res.rangeResponse(await this.call('/kv/range', pb.RangeRequestSchema, message, pb.RangeResponseSchema, isRetrySafe('range'), options));
   }
 
   async put(request: PutRequest, options?: CallOptions): Promise<PutResponse> {
-    return res.putResponse(await this.call('/kv/put', pb.PutRequestSchema, req.putRequest(request), pb.PutResponseSchema, false, options));
+    return res.putResponse(await this.call('/kv/put', pb.PutRequestSchema, req.putRequest(request), pb.PutResponseSchema, isRetrySafe('put'), options));
   }
 
   async deleteRange(request: DeleteRangeRequest, options?: CallOptions): Promise<DeleteRangeResponse> {
     const message = req.deleteRangeRequest(request);
-    return res.deleteRangeResponse(await this.call('/kv/deleterange', pb.DeleteRangeRequestSchema, message, pb.DeleteRangeResponseSchema, false, options));
+    const answer = await this.call('/kv/deleterange', pb.DeleteRangeRequestSchema, message, pb.DeleteRangeResponseSchema, isRetrySafe('deleteRange'), options);
+    return res.deleteRangeResponse(answer);
   }
 
   async txn(request: TxnRequest, options?: CallOptions): Promise<TxnResponse> {
-    return res.txnResponse(await this.call('/kv/txn', pb.TxnRequestSchema, req.txnRequest(request), pb.TxnResponseSchema, isReadOnlyTxn(request), options));
+    const message = req.txnRequest(request);
+    return res.txnResponse(await this.call('/kv/txn', pb.TxnRequestSchema, message, pb.TxnResponseSchema, isRetrySafe('txn', request), options));
   }
 
   async compact(request: CompactRequest, options?: CallOptions): Promise<{ header: ResponseHeader }> {
     const message = req.compactionRequest(request);
-    return res.headerOnly(await this.call('/kv/compaction', pb.CompactionRequestSchema, message, pb.CompactionResponseSchema, false, options));
+    return res.headerOnly(await this.call('/kv/compaction', pb.CompactionRequestSchema, message, pb.CompactionResponseSchema, isRetrySafe('compact'), options));
   }
 
   async leaseGrant(request: LeaseGrantRequest, options?: CallOptions): Promise<LeaseGrantResponse> {
-    const answer = await this.call('/lease/grant', pb.LeaseGrantRequestSchema, req.leaseGrantRequest(request), pb.LeaseGrantResponseSchema, false, options);
+    const message = req.leaseGrantRequest(request);
+    const answer = await this.call('/lease/grant', pb.LeaseGrantRequestSchema, message, pb.LeaseGrantResponseSchema, isRetrySafe('leaseGrant'), options);
     if (answer.error !== '') throw new EtcdError(answer.error, 2);
     return res.leaseGrantResponse(answer);
   }
 
   /** Resolves also when etcd no longer knows the lease; the header is then all zero. (`/kv/lease/revoke` is served by etcd 3.3 to 3.5.) */
-  async leaseRevoke(id: Rev, options?: CallOptions): Promise<{ header: ResponseHeader }> {
-    try {
-      const message = req.leaseRevokeRequest(id);
-      return res.headerOnly(await this.call('/kv/lease/revoke', pb.LeaseRevokeRequestSchema, message, pb.LeaseRevokeResponseSchema, true, options));
-    } catch (err) {
-      if (err instanceof EtcdError && err.status === 5 && err.message.includes('lease not found')) return { header: { revision: 0n } };
-      throw err;
-    }
+  leaseRevoke(id: Rev, options?: CallOptions): Promise<{ header: ResponseHeader }> {
+    const message = req.leaseRevokeRequest(id);
+    return revokeTolerantly(async () =>
+      res.headerOnly(await this.call('/kv/lease/revoke', pb.LeaseRevokeRequestSchema, message, pb.LeaseRevokeResponseSchema, isRetrySafe('leaseRevoke'), options)),
+    );
   }
 
   async leaseTimeToLive(id: Rev, options?: CallOptions & { keys?: boolean }): Promise<LeaseTimeToLiveResponse> {
     const message = req.leaseTimeToLiveRequest(id, options?.keys === true);
-    return res.leaseTimeToLiveResponse(await this.call('/kv/lease/timetolive', pb.LeaseTimeToLiveRequestSchema, message, pb.LeaseTimeToLiveResponseSchema, true, options));
+    const answer = await this.call('/kv/lease/timetolive', pb.LeaseTimeToLiveRequestSchema, message, pb.LeaseTimeToLiveResponseSchema, isRetrySafe('leaseTimeToLive'), options);
+    return res.leaseTimeToLiveResponse(answer);
   }
 
   openLeaseKeepAlive(handlers: StreamHandlers<LeaseKeepAliveResponse>): LeaseKeepAliveStream {
@@ -242,16 +230,17 @@ class HttpTransportImpl implements Transport {
 
   async memberList(options?: CallOptions): Promise<MemberListResponse> {
     const message = req.memberListRequest();
-    return res.memberListResponse(await this.call('/cluster/member/list', pb.MemberListRequestSchema, message, pb.MemberListResponseSchema, true, options));
+    return res.memberListResponse(await this.call('/cluster/member/list', pb.MemberListRequestSchema, message, pb.MemberListResponseSchema, isRetrySafe('memberList'), options));
   }
 
   async status(options?: CallOptions): Promise<StatusResponse> {
-    return res.statusResponse(await this.call('/maintenance/status', pb.StatusRequestSchema, req.statusRequest(), pb.StatusResponseSchema, true, options));
+    return res.statusResponse(await this.call('/maintenance/status', pb.StatusRequestSchema, req.statusRequest(), pb.StatusResponseSchema, isRetrySafe('status'), options));
   }
 
   async authenticate(name: string, password: string, options?: CallOptions): Promise<AuthenticateResponse> {
     const body = toGateway(pb.AuthenticateRequestSchema, req.authenticateRequest(name, password));
-    const answer = fromGateway(pb.AuthenticateResponseSchema, await this.gateway.call('/auth/authenticate', body, { idempotent: true, useToken: false, signal: options?.signal }));
+    const json = await this.gateway.call('/auth/authenticate', body, { idempotent: isRetrySafe('authenticate'), useToken: false, signal: options?.signal });
+    const answer = fromGateway(pb.AuthenticateResponseSchema, json);
     return { header: res.header(answer.header), token: answer.token };
   }
 

@@ -9,7 +9,7 @@
  */
 import { isIP } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import type { TlsOptions } from '../../src/transport.js';
+import type { TlsOptions } from '../../src/transport/index.js';
 
 const PROBE_MS = 1_500;
 

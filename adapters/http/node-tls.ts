@@ -9,7 +9,7 @@
  * @module
  */
 import { ConclaveError } from '../../src/errors.js';
-import type { TlsOptions } from '../../src/transport.js';
+import type { TlsOptions } from '../../src/transport/index.js';
 import type { FetchFunction } from './gateway.js';
 
 /**

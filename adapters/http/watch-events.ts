@@ -18,7 +18,7 @@
  * @internal
  */
 import { base64Decode } from '@bufbuild/protobuf/wire';
-import type { WireEvent, WireKeyValue } from '../../src/transport.js';
+import type { WireEvent, WireKeyValue } from '../../src/transport/index.js';
 
 const EMPTY = new Uint8Array(0);
 

@@ -1,7 +1,7 @@
 /**
  * What `conclave inspect` reports: the coordination state found in one namespace, in the JSON
- * shape of API.md part 2 (keys relative to `--namespace`, revisions and leases as decimal
- * strings). Extra keys beyond the contract's are allowed (rw-locks, semaphores, TTLs, ...).
+ * shape the README shows under "Operating" (keys relative to `--namespace`, revisions and
+ * leases as decimal strings). Extra keys beyond the contract's are allowed (rw-locks, semaphores, TTLs, ...).
  * @module
  */
 

@@ -13,7 +13,8 @@
 import type { ConclaveClient } from '../client.js';
 import { abortErrorOf, CompactedError } from '../errors.js';
 import { checkWaitOptions, WaitScope } from '../locks/wait-scope.js';
-import type { Barrier, WaitOptions } from '../types.js';
+import type { WaitOptions } from '../types.js';
+import type { Barrier } from './api.js';
 import { Inbox } from '../recipes/inbox.js';
 import { op, Store } from '../recipes/store.js';
 

@@ -31,8 +31,8 @@ import { BarrierFullError } from '../recipes/errors.js';
 import { Inbox } from '../recipes/inbox.js';
 import { op } from '../recipes/store.js';
 import { uniqueNanos } from '../recipes/unique-key.js';
-import type { Rev, TxnResponse } from '../transport.js';
-import type { WatchEvent } from '../types.js';
+import type { TxnResponse } from '../transport/index.js';
+import type { Rev, WatchEvent } from '../types.js';
 import { byArrival, type BarrierLayout, type Snapshot } from './double-barrier-layout.js';
 
 const EMPTY = new Uint8Array(0);

@@ -6,7 +6,8 @@
  * @internal
  */
 import type { ConclaveClient } from '../client.js';
-import type { Rev, RequestOp, TxnResponse } from '../transport.js';
+import type { RequestOp, TxnResponse } from '../transport/index.js';
+import type { Rev } from '../types.js';
 import { op, rangeOf, Store } from '../recipes/store.js';
 
 /** Where a double barrier's keys live. */

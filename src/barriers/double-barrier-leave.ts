@@ -20,7 +20,7 @@
 import { abortErrorOf } from '../errors.js';
 import { waitForDelete } from '../locks/wait-for-delete.js';
 import { op } from '../recipes/store.js';
-import type { Rev } from '../transport.js';
+import type { Rev } from '../types.js';
 import { byArrival, type BarrierLayout, type Snapshot } from './double-barrier-layout.js';
 
 /** A participant that entered: its key, and the mod revision of the `ready` that admitted it. */

@@ -5,7 +5,7 @@
  * @module
  * @internal
  */
-import type { WireEvent } from '../transport.js';
+import type { WireEvent } from '../transport/index.js';
 
 /** All events of one revision, as etcd delivers them. Views per namespace depth are built once and shared. */
 export class Batch {
@@ -41,7 +41,7 @@ export class Subscription {
   /** Highest revision delivered (or skipped as "before subscribe"); later batches only. */
   lastRevision: bigint;
   /** Still being fed by its own catch-up watcher. */
-  catchUp: import('../transport.js').WatcherHandle | undefined;
+  catchUp: import('../transport/index.js').WatcherHandle | undefined;
   /** The broadcast it is joined to, or (while catching up) will join. Always the current one: moves and replacements update it. */
   broadcast: Broadcast | undefined;
   /** A live subscription (no `fromRevision`): may be moved past a compaction it never depended on. */
@@ -88,7 +88,7 @@ export class Broadcast {
   /** The history holds every batch with revision in (historyStart, position]. */
   historyStart: bigint;
   private readonly history: Batch[] = [];
-  handle: import('../transport.js').WatcherHandle | undefined;
+  handle: import('../transport/index.js').WatcherHandle | undefined;
   /**
    * etcd confirmed that the current watcher delivers every event after `position`: it was created with its start past
    * etcd's revision (a future start cannot be compacted), or it delivered events or a progress notification (etcd

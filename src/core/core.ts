@@ -11,7 +11,7 @@ import { toBytes } from '../bytes.js';
 import { ClosedError, type SessionLostError } from '../errors.js';
 import type { Namespace } from '../namespace.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
-import type { CallOptions, ResponseHeader, Transport } from '../transport.js';
+import type { CallOptions, ResponseHeader, Transport } from '../transport/index.js';
 import type { CoreStats } from '../types.js';
 import { ConnectionStatusMachine } from './connection-status.js';
 import { LeaseHub } from './lease-hub.js';

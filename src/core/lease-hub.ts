@@ -30,7 +30,7 @@
  * @internal
  */
 import { ExponentialBackoff, type IBackoff } from 'cockatiel';
-import type { LeaseKeepAliveResponse, LeaseKeepAliveStream, ResponseHeader, Transport } from '../transport.js';
+import type { LeaseKeepAliveResponse, LeaseKeepAliveStream, ResponseHeader, Transport } from '../transport/index.js';
 import { MAX_TIMER_MS } from '../validate.js';
 
 /** Sends due within this window are grouped into one timer tick. */

@@ -11,7 +11,7 @@
  */
 import { Backoff } from '../backoff.js';
 import { ClosedError, ConclaveError } from '../errors.js';
-import type { ResponseHeader, Transport } from '../transport.js';
+import type { ResponseHeader, Transport } from '../transport/index.js';
 
 export class LeaseRevoker {
   /** Leases being revoked, with the promise of their first attempt. */

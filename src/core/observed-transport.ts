@@ -25,7 +25,7 @@ import type {
   Transport,
   WatchStream,
   WatcherListener,
-} from '../transport.js';
+} from '../transport/index.js';
 
 export interface TransportObserver {
   /** A call or stream failed for lack of a connection. */

@@ -18,7 +18,8 @@
  */
 import { Backoff, sleep } from '../backoff.js';
 import { ConclaveError, ConnectionError } from '../errors.js';
-import type { Bytes, CallOptions, PutResponse, ResponseHeader, Transport } from '../transport.js';
+import type { CallOptions, PutResponse, ResponseHeader, Transport } from '../transport/index.js';
+import type { Bytes } from '../types.js';
 import type { LeaseRevoker } from './lease-revoker.js';
 
 /** A granted lease: its id, TTL, and the monotonic time its TTL is counted from. */

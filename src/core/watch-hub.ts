@@ -47,7 +47,7 @@ import type { Log } from '../logger.js';
 import { ExponentialBackoff, type IBackoff } from 'cockatiel';
 import { hex } from '../bytes.js';
 import { CompactedError } from '../errors.js';
-import type { ResponseHeader, Transport, WatchCancel, WatchStream, WatcherHandle, WatcherListener, WireEvent } from '../transport.js';
+import type { ResponseHeader, Transport, WatchCancel, WatchStream, WatcherHandle, WatcherListener, WireEvent } from '../transport/index.js';
 import { Batch, Broadcast, Subscription, type Sink } from './broadcast.js';
 
 export interface WatchTarget {

@@ -20,8 +20,8 @@ import { isOwnKey, ownKeys, SESSION_SUFFIX, shapeOf } from '../locks/own-keys.js
 import { enqueueSessionKey, waitForTurn, type QueuedKey } from '../locks/session-key.js';
 import type { SessionImpl } from '../core/session.js';
 import { checkWaitOptions, WaitScope } from '../locks/wait-scope.js';
-import type { Bytes, Rev } from '../transport.js';
-import type { Election, LeadOptions, Leader, Leadership, WaitOptions } from '../types.js';
+import type { Bytes, Rev, WaitOptions } from '../types.js';
+import type { Election, LeadOptions, Leader, Leadership } from './api.js';
 import { checkSize, checkValue, NAME_COPIES } from '../validate.js';
 import { lead } from './lead.js';
 import { LeadershipImpl } from './leadership.js';

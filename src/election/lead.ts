@@ -31,8 +31,8 @@ import type { Core } from '../core/core.js';
 import { ConclaveError, InvalidArgumentError } from '../errors.js';
 import { Backoff, sleep } from '../backoff.js';
 import { storedPrefix } from '../locks/lock-keys.js';
-import type { Bytes } from '../transport.js';
-import type { Election, LeadOptions, Leadership } from '../types.js';
+import type { Bytes } from '../types.js';
+import type { Election, LeadOptions, Leadership } from './api.js';
 import { checkSignal, checkValue } from '../validate.js';
 
 /** A term shorter than this counts as "ended quickly": the next campaign backs off more. */

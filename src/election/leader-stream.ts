@@ -11,8 +11,8 @@ import type { ConclaveClient } from '../client.js';
 import { ClosedError, CompactedError, ConclaveError } from '../errors.js';
 import { storedPrefix, userKey } from '../locks/lock-keys.js';
 import { isOwnKey, SESSION_SUFFIX, shapeOf } from '../locks/own-keys.js';
-import type { WireKeyValue } from '../transport.js';
-import type { Leader } from '../types.js';
+import type { WireKeyValue } from '../transport/index.js';
+import type { Leader } from './api.js';
 
 /** The user-facing leader of a candidate key. */
 export function toLeader(client: ConclaveClient, kv: WireKeyValue): Leader {

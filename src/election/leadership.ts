@@ -7,8 +7,8 @@
 import { toBytes } from '../bytes.js';
 import { LockLostError } from '../errors.js';
 import { HeldLock, type HeldLockInit } from '../locks/held-lock.js';
-import type { Bytes, Rev } from '../transport.js';
-import type { Leadership } from '../types.js';
+import type { Bytes, Rev } from '../types.js';
+import type { Leadership } from './api.js';
 import { checkSize, checkValue } from '../validate.js';
 
 /**

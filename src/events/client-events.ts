@@ -7,7 +7,10 @@
 import { skip, Subscription } from 'rxjs';
 import type { Core } from '../core/core.js';
 import { LockLostError } from '../errors.js';
-import type { Conclave, ConnectionStatus, Leadership, Lock } from '../types.js';
+import type { Conclave } from '../client/api.js';
+import type { Leadership } from '../election/api.js';
+import type { Lock } from '../locks/api.js';
+import type { ConnectionStatus } from '../types.js';
 import { TypedEmitter } from './emitter.js';
 import type { ConclaveEventMap, ConclaveEvents } from './types.js';
 

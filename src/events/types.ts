@@ -5,8 +5,9 @@
  */
 import type { TypedEmitter } from './emitter.js';
 import type { SessionLostError } from '../errors.js';
-import type { Rev } from '../transport.js';
-import type { ConnectionStatus, Leader, Leadership, Lock } from '../types.js';
+import type { Leader, Leadership } from '../election/api.js';
+import type { Lock } from '../locks/api.js';
+import type { ConnectionStatus, Rev } from '../types.js';
 
 /**
  * A session of the client whose lease was lost (expired, revoked, or unreachable past its TTL).

@@ -1,11 +1,9 @@
 /**
  * Public types of the key-value calls' options, of transactions (`txn`) and of
- * software transactional memory (`stm`) — API.md part 2, "Key-value: options,
- * transactions, STM".
+ * software transactional memory (`stm`), and of watches.
  * @module
  */
-import type { Bytes, Rev } from '../transport.js';
-import type { KeyValue, WaitOptions } from '../types.js';
+import type { Bytes, KeyValue, Rev, WaitOptions } from '../types.js';
 
 /**
  * Options of {@link Conclave.get}.
@@ -205,4 +203,22 @@ export interface Stm {
   put(key: string, value: string | Bytes): void;
   /** Buffers a delete, committed with the transaction. */
   delete(key: string): void;
+}
+
+/**
+ * Options of {@link Conclave.watch}.
+ *
+ * @example
+ * ```ts
+ * // Replay every change under config/ since revision 100, then follow live.
+ * client.watch('config/', { prefix: true, fromRevision: 100n }).subscribe((e) => console.log(e.key));
+ * ```
+ */
+export interface WatchOptions {
+  /** Watch every key starting with `key`. */
+  prefix?: boolean;
+  /** Replay history from this revision, then continue live. */
+  fromRevision?: Rev;
+  /** Include the previous key-value in each event. */
+  prevKv?: boolean;
 }

@@ -10,8 +10,7 @@ import type { ConclaveClient } from '../client.js';
 import { InvalidArgumentError } from '../errors.js';
 import { toKeyValue } from '../kv.js';
 import { checkWaitOptions, WaitScope } from '../locks/wait-scope.js';
-import type { Bytes, Rev } from '../transport.js';
-import type { KeyValue, WaitOptions } from '../types.js';
+import type { Bytes, KeyValue, Rev, WaitOptions } from '../types.js';
 import { checkKey, checkPrefix, checkRevision, checkSize, checkValue } from '../validate.js';
 import type { DeleteOptions, GetOptions, GetPrefixOptions, PutOptions } from './api.js';
 

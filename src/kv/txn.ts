@@ -10,7 +10,7 @@ import type { ConclaveClient } from '../client.js';
 import { InvalidArgumentError } from '../errors.js';
 import { toKeyValue } from '../kv.js';
 import type { Namespace } from '../namespace.js';
-import type { Compare as WireCompare, CompareResult, RequestOp, ResponseOp, TxnRequest, TxnResponse } from '../transport.js';
+import type { Compare as WireCompare, CompareResult, RequestOp, ResponseOp, TxnRequest, TxnResponse } from '../transport/index.js';
 import type { WaitOptions } from '../types.js';
 import { checkKey, checkPrefix, checkRevision, checkValue } from '../validate.js';
 import type { Compare, TxnOpResult, TxnResult, TxnSpec } from './api.js';

@@ -9,7 +9,8 @@ import { uniqueNanos } from '../recipes/unique-key.js';
 import { toBytes, utf8 } from '../bytes.js';
 import type { ConclaveClient } from '../client.js';
 import { ConclaveError } from '../errors.js';
-import type { Bytes, Compare, RangeRequest, Rev, WireKeyValue } from '../transport.js';
+import type { Compare, RangeRequest, WireKeyValue } from '../transport/index.js';
+import type { Bytes, Rev } from '../types.js';
 
 /** The stored form of a user key of `client`. */
 export function storedKey(client: ConclaveClient, key: string): Bytes {

@@ -14,7 +14,8 @@
  */
 import type { ConclaveClient } from '../client.js';
 import { DeadlockError, InvalidArgumentError } from '../errors.js';
-import type { Lock, Mutex, WaitOptions } from '../types.js';
+import type { WaitOptions } from '../types.js';
+import type { Lock, Mutex } from './api.js';
 import { holdsInContext, runHolding } from './held-context.js';
 import { HeldLock } from './held-lock.js';
 import { localQueueFor, type LocalSlot } from './local-queue.js';

@@ -15,7 +15,8 @@
  */
 import { hex, utf8 } from '../bytes.js';
 import type { ConclaveClient } from '../client.js';
-import type { Bytes, RangeRequest, Rev, WireKeyValue } from '../transport.js';
+import type { RangeRequest, WireKeyValue } from '../transport/index.js';
+import type { Bytes, Rev } from '../types.js';
 
 /** The keys of one kind of lock under a stored prefix. */
 export interface KeyShape {

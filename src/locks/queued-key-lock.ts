@@ -7,7 +7,7 @@
  */
 import type { ConclaveClient } from '../client.js';
 import { abortErrorOf } from '../errors.js';
-import type { Lock } from '../types.js';
+import type { Lock } from './api.js';
 import { HeldLock } from './held-lock.js';
 import { deleteGuardedWithRetry, firstKeys, putUniqueKey, storedPrefix } from './lock-keys.js';
 import { onLiveSession } from './live-session.js';

@@ -10,7 +10,8 @@
  * @internal
  */
 import type { ConclaveClient } from '../client.js';
-import type { Lock, RWLock, WaitOptions } from '../types.js';
+import type { WaitOptions } from '../types.js';
+import type { Lock, RWLock } from './api.js';
 import { RW_SUFFIX, UNIQUE_SUFFIX } from './own-keys.js';
 import { acquireQueuedKey, type QueuedKeyLockSpec } from './queued-key-lock.js';
 import { checkWaitOptions, WaitScope } from './wait-scope.js';

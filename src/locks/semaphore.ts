@@ -10,7 +10,8 @@
  * @internal
  */
 import type { ConclaveClient } from '../client.js';
-import type { Lock, Semaphore, WaitOptions } from '../types.js';
+import type { WaitOptions } from '../types.js';
+import type { Lock, Semaphore } from './api.js';
 import { checkPositiveInt } from '../validate.js';
 import { UNIQUE_SUFFIX } from './own-keys.js';
 import { acquireQueuedKey, type QueuedKeyLockSpec } from './queued-key-lock.js';

@@ -9,7 +9,7 @@ import { equals } from '../bytes.js';
 import type { ConclaveClient } from '../client.js';
 import type { SessionImpl } from '../core/session.js';
 import { abortErrorOf, LockLostError } from '../errors.js';
-import type { Bytes, Rev } from '../transport.js';
+import type { Bytes, Rev } from '../types.js';
 import { isLeaseGone, onLiveSession } from './live-session.js';
 import { deleteGuardedWithRetry, firstKeys, heldCompare, rangeKvs, storedKey, storedPrefix } from './lock-keys.js';
 import { isOwnKey, ownKeys, SESSION_SUFFIX, shapeOf } from './own-keys.js';

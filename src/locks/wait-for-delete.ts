@@ -6,7 +6,7 @@
 import { hex } from '../bytes.js';
 import type { ConclaveClient } from '../client.js';
 import { abortErrorOf, ClosedError, CompactedError } from '../errors.js';
-import type { Bytes, Rev } from '../transport.js';
+import type { Bytes, Rev } from '../types.js';
 
 /**
  * Resolves when one of `keys` is deleted at a revision >= `fromRevision`.

@@ -7,7 +7,7 @@
  */
 import type { ConclaveClient } from '../client.js';
 import { abortErrorOf, LockLostError } from '../errors.js';
-import type { Bytes, Rev } from '../transport.js';
+import type { Bytes, Rev } from '../types.js';
 import { olderKeys, rangeKvs } from './lock-keys.js';
 import { allOwn, ownKeys, type KeyShape } from './own-keys.js';
 import { waitForDelete } from './wait-for-delete.js';

@@ -8,8 +8,8 @@
  * @internal
  */
 import { ClosedError, ConclaveError, LockLostError } from '../errors.js';
-import type { TxnRequest, TxnResponse } from '../transport.js';
-import type { QueueClaim } from '../types.js';
+import type { TxnRequest, TxnResponse } from '../transport/index.js';
+import type { QueueClaim } from './api.js';
 import { Backoff, sleep } from '../recipes/abort.js';
 import { op, rangeOf, type Store } from '../recipes/store.js';
 import { dropMarker, type HeldClaim, type TakenItem } from './markers.js';

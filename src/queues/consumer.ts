@@ -6,7 +6,8 @@
  * @internal
  */
 import { checkWaitOptions, WaitScope } from '../locks/wait-scope.js';
-import type { Codec, QueueClaim, WaitOptions } from '../types.js';
+import type { Codec, WaitOptions } from '../types.js';
+import type { QueueClaim } from './api.js';
 import { DecodeError } from '../recipes/errors.js';
 import type { Store } from '../recipes/store.js';
 import { QueueClaimImpl } from './claim.js';

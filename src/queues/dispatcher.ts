@@ -27,7 +27,7 @@ import { merge } from 'rxjs';
 import { hex } from '../bytes.js';
 import type { Core } from '../core/core.js';
 import { ClosedError, CompactedError, ConclaveError, abortErrorOf, throwIfAborted } from '../errors.js';
-import type { RangeRequest } from '../transport.js';
+import type { RangeRequest } from '../transport/index.js';
 import type { WatchEvent } from '../types.js';
 import { Backoff, sleep } from '../recipes/abort.js';
 import { Inbox } from '../recipes/inbox.js';

@@ -20,7 +20,7 @@
  * @module
  * @internal
  */
-import type { RequestOp } from '../transport.js';
+import type { RequestOp } from '../transport/index.js';
 import { op, type Store } from '../recipes/store.js';
 
 /**

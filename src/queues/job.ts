@@ -19,8 +19,9 @@
  * @internal
  */
 import { ClosedError, ConclaveError, TimeoutError } from '../errors.js';
-import type { TxnRequest, TxnResponse } from '../transport.js';
-import type { Codec, Job } from '../types.js';
+import type { TxnRequest, TxnResponse } from '../transport/index.js';
+import type { Codec } from '../types.js';
+import type { Job } from './api.js';
 import { Backoff, sleep } from '../backoff.js';
 import { DecodeError } from '../recipes/errors.js';
 import { op, rangeOf, type Store } from '../recipes/store.js';

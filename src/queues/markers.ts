@@ -17,7 +17,8 @@ import { firstValueFrom, filter, timeout } from 'rxjs';
 import { hex } from '../bytes.js';
 import type { SessionImpl } from '../core/session.js';
 import { ClosedError, ConclaveError } from '../errors.js';
-import type { Bytes, Compare, TxnRequest, WireKeyValue } from '../transport.js';
+import type { Compare, TxnRequest, WireKeyValue } from '../transport/index.js';
+import type { Bytes } from '../types.js';
 import { Backoff, sleep } from '../recipes/abort.js';
 import { op, rangeOf, type Store } from '../recipes/store.js';
 

@@ -15,8 +15,9 @@
  */
 import type { ConclaveClient } from '../client.js';
 import { InvalidArgumentError } from '../errors.js';
-import type { Compare, RequestOp } from '../transport.js';
-import type { Codec, EnqueueOptions, Job, PriorityQueue, ProcessOptions, QueueClaim, WaitOptions } from '../types.js';
+import type { Compare, RequestOp } from '../transport/index.js';
+import type { Codec, WaitOptions } from '../types.js';
+import type { EnqueueOptions, Job, PriorityQueue, ProcessOptions, QueueClaim } from './api.js';
 import { encodeValue } from '../recipes/encode.js';
 import { op, rangeOf, Store } from '../recipes/store.js';
 import { checkDelay, enqueueDelayed } from './delays.js';

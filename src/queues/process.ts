@@ -14,7 +14,7 @@
  * @internal
  */
 import { ClosedError, InvalidArgumentError } from '../errors.js';
-import type { Job, ProcessOptions } from '../types.js';
+import type { Job, ProcessOptions } from './api.js';
 import { Backoff, sleep } from '../backoff.js';
 import { checkName, checkPositiveInt, checkSignal, MAX_TIMER_MS } from '../validate.js';
 import { joinPromoter } from './delays.js';

@@ -21,7 +21,8 @@
  * @internal
  */
 import type { ConclaveClient } from '../client.js';
-import type { Codec, EnqueueOptions, Job, ProcessOptions, Queue, QueueClaim, WaitOptions } from '../types.js';
+import type { Codec, WaitOptions } from '../types.js';
+import type { EnqueueOptions, Job, ProcessOptions, Queue, QueueClaim } from './api.js';
 import { encodeValue } from '../recipes/encode.js';
 import { op, Store } from '../recipes/store.js';
 import { uniqueNanos } from '../recipes/unique-key.js';

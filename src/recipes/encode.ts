@@ -5,8 +5,7 @@
  * @internal
  */
 import { ConclaveError, InvalidArgumentError } from '../errors.js';
-import type { Bytes } from '../transport.js';
-import type { Codec } from '../types.js';
+import type { Bytes, Codec } from '../types.js';
 import { checkSize } from '../validate.js';
 
 /** `codec.encode(value)`, checked to be bytes that fit in one request with `storedKey`. */

@@ -4,7 +4,7 @@
  * @module
  */
 import { ConclaveError, type ConclaveErrorOptions } from '../errors.js';
-import type { Bytes, Rev } from '../transport.js';
+import type { Bytes, Rev } from '../types.js';
 
 /**
  * A stored value the codec could not decode (a topic message or a queue item).

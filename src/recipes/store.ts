@@ -9,21 +9,8 @@ import { toBytes, utf8 } from '../bytes.js';
 import type { ConclaveClient } from '../client.js';
 import type { Core } from '../core/core.js';
 import { toKeyValue } from '../kv.js';
-import type {
-  Bytes,
-  DeleteRangeRequest,
-  DeleteRangeResponse,
-  PutRequest,
-  PutResponse,
-  RangeRequest,
-  RangeResponse,
-  RequestOp,
-  ResponseOp,
-  TxnRequest,
-  TxnResponse,
-  WireKeyValue,
-} from '../transport.js';
-import type { KeyValue } from '../types.js';
+import type { DeleteRangeRequest, DeleteRangeResponse, PutRequest, PutResponse, RangeRequest, RangeResponse, RequestOp, ResponseOp, TxnRequest, TxnResponse, WireKeyValue } from '../transport/index.js';
+import type { Bytes, KeyValue } from '../types.js';
 
 /** A key range in stored (namespaced) form. */
 export interface StoredRange {

@@ -13,7 +13,7 @@
 import { Observable, type Subscription } from 'rxjs';
 import { Backoff } from '../backoff.js';
 import { CompactedError, ConclaveError } from '../errors.js';
-import type { ServiceInstance } from '../types.js';
+import type { ServiceInstance } from './api.js';
 import type { Store } from '../recipes/store.js';
 import { decodeInstance } from './layout.js';
 

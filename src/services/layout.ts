@@ -7,7 +7,7 @@
  * @internal
  */
 import { InvalidArgumentError } from '../errors.js';
-import type { ServiceInstance } from '../types.js';
+import type { ServiceInstance } from './api.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });

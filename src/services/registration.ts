@@ -19,7 +19,8 @@
  */
 import { AsyncSubject, type Observable } from 'rxjs';
 import type { SessionImpl } from '../core/session.js';
-import type { Registration, ServiceInstance, WatchEvent } from '../types.js';
+import type { WatchEvent } from '../types.js';
+import type { Registration, ServiceInstance } from './api.js';
 import { ConclaveError } from '../errors.js';
 import { Backoff, linkSignals, sleep } from '../recipes/abort.js';
 import { Inbox } from '../recipes/inbox.js';

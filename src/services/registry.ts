@@ -17,7 +17,7 @@
 import { hex } from '../bytes.js';
 import type { ConclaveClient } from '../client.js';
 import type { Core } from '../core/core.js';
-import type { Registration, ServiceInstance, ServiceRegistry } from '../types.js';
+import type { Registration, ServiceInstance, ServiceRegistry } from './api.js';
 import { checkSize, checkWellFormed } from '../validate.js';
 import { Store } from '../recipes/store.js';
 import { instancesOf, listOf } from './instances.js';

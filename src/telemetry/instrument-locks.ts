@@ -7,7 +7,9 @@
  * @internal
  */
 import { AbortError, InvalidArgumentError, LockLostError, SessionLostError, TimeoutError } from '../errors.js';
-import type { Election, Leadership, Lock, Mutex, RWLock, Semaphore, WaitOptions } from '../types.js';
+import type { Election, Leadership } from '../election/api.js';
+import type { Lock, Mutex, RWLock, Semaphore } from '../locks/api.js';
+import type { WaitOptions } from '../types.js';
 import { Telemetry } from './telemetry.js';
 import type { TelemetryAttributes } from './types.js';
 

@@ -37,7 +37,7 @@ const KIND_INTERNAL = 0;
 
 type GaugeCallback = Parameters<ObservableGaugeLike['addCallback']>[0];
 
-/** What the core reports from the wire (see `observed-transport.ts`). */
+/** What the core reports from the wire (see `../core/observed-transport.ts`). */
 export interface TransportProbes {
   keepAliveRoundTrip(ms: number): void;
   watchBatchDelivered(deliveryMs: number, revisionLag: bigint): void;

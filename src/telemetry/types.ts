@@ -6,95 +6,38 @@
  * @module
  */
 
-/**
- * Attributes of a measurement or span.
- *
- * @example
- * ```ts
- * // The attributes Conclave puts on `conclave.lock.wait.duration`:
- * const attributes: TelemetryAttributes = { 'conclave.lock.kind': 'mutex', 'conclave.lock.name': 'jobs', 'conclave.outcome': 'acquired' };
- * ```
- */
+/** Attributes of a measurement or span. */
 export type TelemetryAttributes = Record<string, string | number | boolean>;
 
-/**
- * The part of an OpenTelemetry `Histogram` Conclave uses.
- *
- * @example
- * ```ts
- * const wait: HistogramLike = meterProvider.getMeter('conclave').createHistogram('conclave.lock.wait.duration', { unit: 's' });
- * wait.record(0.012, { 'conclave.lock.kind': 'mutex' });
- * ```
- */
+/** The part of an OpenTelemetry `Histogram` Conclave uses. */
 export interface HistogramLike {
   record(value: number, attributes?: TelemetryAttributes): void;
 }
 
-/**
- * The part of an OpenTelemetry `Counter` Conclave uses.
- *
- * @example
- * ```ts
- * const reconnects: CounterLike = meter.createCounter('conclave.connection.reconnects');
- * reconnects.add(1);
- * ```
- */
+/** The part of an OpenTelemetry `Counter` Conclave uses. */
 export interface CounterLike {
   add(value: number, attributes?: TelemetryAttributes): void;
 }
 
-/**
- * The part of an OpenTelemetry `ObservableGauge` Conclave uses.
- *
- * @example
- * ```ts
- * const gauge: ObservableGaugeLike = meter.createObservableGauge('conclave.lease.count');
- * gauge.addCallback((result) => result.observe(client.stats().leases));
- * ```
- */
+/** The part of an OpenTelemetry `ObservableGauge` Conclave uses. */
 export interface ObservableGaugeLike {
   addCallback(callback: (result: { observe(value: number, attributes?: TelemetryAttributes): void }) => void): void;
   removeCallback(callback: (result: { observe(value: number, attributes?: TelemetryAttributes): void }) => void): void;
 }
 
-/**
- * The part of an OpenTelemetry `Meter` Conclave uses.
- *
- * @example
- * ```ts
- * const meter: MeterLike = new MeterProvider().getMeter('conclave', '0.1.0');
- * ```
- */
+/** The part of an OpenTelemetry `Meter` Conclave uses. */
 export interface MeterLike {
   createHistogram(name: string, options?: { description?: string; unit?: string }): HistogramLike;
   createCounter(name: string, options?: { description?: string; unit?: string }): CounterLike;
   createObservableGauge(name: string, options?: { description?: string; unit?: string }): ObservableGaugeLike;
 }
 
-/**
- * The part of an OpenTelemetry `MeterProvider` Conclave uses.
- *
- * @example
- * ```ts
- * import { MeterProvider } from '@opentelemetry/sdk-metrics';
- * const meterProvider: MeterProviderLike = new MeterProvider({ readers: [reader] });
- * const client = await connect({ telemetry: { meterProvider } });
- * ```
- */
+/** The part of an OpenTelemetry `MeterProvider` Conclave uses. */
 export interface MeterProviderLike {
   getMeter(name: string, version?: string): MeterLike;
 }
 
-/**
- * The part of an OpenTelemetry `Span` Conclave uses.
- *
- * @example
- * ```ts
- * const span: SpanLike = tracer.startSpan('conclave.lock.acquire', { attributes: { 'conclave.lock.name': 'jobs' } });
- * span.setAttribute('conclave.lock.fencing_token', '42');
- * span.end();
- * ```
- */
+/** The part of an OpenTelemetry `Span` Conclave uses. */
 export interface SpanLike {
   setAttribute(key: string, value: string | number | boolean): unknown;
   setStatus(status: { code: number; message?: string }): unknown;
@@ -102,28 +45,12 @@ export interface SpanLike {
   end(): void;
 }
 
-/**
- * The part of an OpenTelemetry `Tracer` Conclave uses.
- *
- * @example
- * ```ts
- * const tracer: TracerLike = new BasicTracerProvider().getTracer('conclave', '0.1.0');
- * ```
- */
+/** The part of an OpenTelemetry `Tracer` Conclave uses. */
 export interface TracerLike {
   startSpan(name: string, options?: { kind?: number; attributes?: TelemetryAttributes }): SpanLike;
 }
 
-/**
- * The part of an OpenTelemetry `TracerProvider` Conclave uses.
- *
- * @example
- * ```ts
- * import { BasicTracerProvider, SimpleSpanProcessor, ConsoleSpanExporter } from '@opentelemetry/sdk-trace-base';
- * const tracerProvider: TracerProviderLike = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(new ConsoleSpanExporter())] });
- * const client = await connect({ telemetry: { tracerProvider } });
- * ```
- */
+/** The part of an OpenTelemetry `TracerProvider` Conclave uses. */
 export interface TracerProviderLike {
   getTracer(name: string, version?: string): TracerLike;
 }

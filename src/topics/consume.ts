@@ -25,7 +25,8 @@
  */
 import type { ConclaveClient } from '../client.js';
 import { ClosedError, CompactedError, ConclaveError, InvalidArgumentError } from '../errors.js';
-import type { Codec, ConsumeContext, ConsumeOptions, TopicMessage } from '../types.js';
+import type { Codec } from '../types.js';
+import type { ConsumeContext, ConsumeOptions, TopicMessage } from './api.js';
 import { checkName, checkPositiveInt, checkRevision, checkSignal } from '../validate.js';
 import { Backoff, sleep } from '../recipes/abort.js';
 import { Store } from '../recipes/store.js';

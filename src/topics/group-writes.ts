@@ -17,7 +17,7 @@
 import { toBytes, utf8 } from '../bytes.js';
 import type { SessionImpl } from '../core/session.js';
 import { ClosedError, ConclaveError } from '../errors.js';
-import type { Compare, RequestOp, TxnRequest, TxnResponse } from '../transport.js';
+import type { Compare, RequestOp, TxnRequest, TxnResponse } from '../transport/index.js';
 import { Backoff, sleep } from '../recipes/abort.js';
 import { op, rangeOf, type Store } from '../recipes/store.js';
 import { uniqueNanos } from '../recipes/unique-key.js';

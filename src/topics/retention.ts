@@ -4,7 +4,7 @@
  * @internal
  */
 import { InvalidArgumentError } from '../errors.js';
-import type { TopicRetention } from '../types.js';
+import type { TopicRetention } from './api.js';
 
 /** Default count bound. */
 export const DEFAULT_MAX_MESSAGES = 1000;

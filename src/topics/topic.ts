@@ -37,7 +37,8 @@
 import { Observable, type Subscription } from 'rxjs';
 import type { ConclaveClient } from '../client.js';
 import { CompactedError, InvalidArgumentError } from '../errors.js';
-import type { Codec, ConsumeContext, ConsumeOptions, MessagesOptions, Topic, TopicMessage, TopicRetention, WatchEvent } from '../types.js';
+import type { Codec, WatchEvent } from '../types.js';
+import type { ConsumeContext, ConsumeOptions, MessagesOptions, Topic, TopicMessage, TopicRetention } from './api.js';
 import { checkRevision } from '../validate.js';
 import { encodeValue } from '../recipes/encode.js';
 import { DecodeError } from '../recipes/errors.js';

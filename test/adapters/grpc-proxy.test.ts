@@ -11,7 +11,7 @@ import { mergeEndpoints, proxiesOf } from '../../adapters/grpc-proxy/discovery.j
 import { clampCreated, linearizable, linearizableTxn } from '../../adapters/grpc-proxy/semantics.js';
 import { CompactedError, ConnectionError } from '../../src/errors.js';
 import { connect } from '../../src/index.js';
-import type { ResponseHeader, Transport, WatchCancel, WatcherListener, WireEvent } from '../../src/transport.js';
+import type { ResponseHeader, Transport, WatchCancel, WatcherListener, WireEvent } from '../../src/transport/index.js';
 import { fetchMetrics, parseMetrics, pollUntil, startRelay, startSingle, sumMetric, type EtcdCluster, type GrpcProxy } from '../harness/index.js';
 
 const enc = new TextEncoder();

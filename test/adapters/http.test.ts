@@ -12,7 +12,7 @@ import { eventOfJson } from '../../adapters/http/watch-events.js';
 import { decodeWatchResult, fromGateway, toGateway } from '../../adapters/http/codec.js';
 import { createHttpTransport, parseCancelReason } from '../../adapters/http/index.js';
 import { AbortError, ClosedError, CompactedError, ConnectionError, EtcdError, InvalidArgumentError } from '../../src/errors.js';
-import type { LeaseKeepAliveResponse, ResponseHeader, Transport, WatchCancel, WatcherListener, WireEvent } from '../../src/transport.js';
+import type { LeaseKeepAliveResponse, ResponseHeader, Transport, WatchCancel, WatcherListener, WireEvent } from '../../src/transport/index.js';
 import { freePort, pollUntil, startCluster, startRelay, startSingle, type EtcdCluster } from '../harness/index.js';
 
 const enc = new TextEncoder();

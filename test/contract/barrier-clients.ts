@@ -3,7 +3,7 @@
  * purpose ({@link lostReplyTransport}) or calls held at a gate until the test lets them go.
  */
 import { connect, type Conclave } from '../../src/index.js';
-import type { Transport, TxnRequest } from '../../src/transport.js';
+import type { Transport, TxnRequest } from '../../src/transport/index.js';
 import { interceptTransport } from '../harness/intercept.js';
 import { lostReplyTransport, type LossyTransport } from '../harness/lost-reply.js';
 import { adapterFor, type ClusterUnderTest, type TransportUnderTest } from './transports.js';

@@ -11,7 +11,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { AbortError, ConnectionError, connect, createGrpcTransport, createHttpTransport, type Conclave } from '../../src/index.js';
-import type { Transport, TxnRequest, TxnResponse } from '../../src/transport.js';
+import type { Transport, TxnRequest, TxnResponse } from '../../src/transport/index.js';
 import { lostReplyTransport, type LossyTransport } from '../harness/lost-reply.js';
 import { sharedCluster, uniquePrefix } from '../harness/index.js';
 import { countBecomes, revokeLease, sharedLease, within } from './primitives-util.js';

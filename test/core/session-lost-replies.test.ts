@@ -12,7 +12,7 @@ import type { SessionImpl } from '../../src/core/session.js';
 import { createGrpcTransport } from '../../adapters/grpc/index.js';
 import { createGrpcProxyTransport } from '../../adapters/grpc-proxy/index.js';
 import { createHttpTransport } from '../../adapters/http/index.js';
-import type { LeaseGrantRequest, Transport } from '../../src/transport.js';
+import type { LeaseGrantRequest, Transport } from '../../src/transport/index.js';
 import { gatewayPost, pollUntil, sharedCluster } from '../harness/index.js';
 import { lostReplyTransport, type LossyTransport } from '../harness/lost-reply.js';
 

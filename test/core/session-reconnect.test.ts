@@ -10,7 +10,7 @@ import { connect, type Conclave, type Lock } from '../../src/index.js';
 import type { ConclaveClient } from '../../src/client.js';
 import type { LostSession } from '../../src/core/core.js';
 import { createGrpcTransport } from '../../adapters/grpc/index.js';
-import type { Transport } from '../../src/transport.js';
+import type { Transport } from '../../src/transport/index.js';
 import { gatewayPost, pollUntil, startSingle, uniquePrefix, type EtcdCluster } from '../harness/index.js';
 
 let cluster: EtcdCluster;

@@ -4,7 +4,7 @@
  * history past them, then reset the relay's connections and restore it — so the client
  * reconnects and must resume from a revision etcd no longer has.
  */
-import type { Transport } from '../../src/transport.js';
+import type { Transport } from '../../src/transport/index.js';
 import type { Relay } from '../harness/relay.js';
 
 /** Options of {@link compactDuringOutage}. */

@@ -14,7 +14,7 @@
  * @module
  */
 
-import type { Transport } from '../../src/transport.js';
+import type { Transport } from '../../src/transport/index.js';
 
 /** The unary calls an `around` sees. */
 export type UnaryMethod = 'range' | 'put' | 'deleteRange' | 'txn' | 'compact' | 'leaseGrant' | 'leaseRevoke';

@@ -18,7 +18,7 @@
  */
 
 import { ConnectionError } from '../../src/errors.js';
-import type { Transport } from '../../src/transport.js';
+import type { Transport } from '../../src/transport/index.js';
 import { interceptTransport, type UnaryMethod } from './intercept.js';
 
 /** The unary calls a rule can match. */

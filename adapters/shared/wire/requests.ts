@@ -19,7 +19,7 @@ import type {
   Rev,
   TxnRequest,
   WatchCreateRequest,
-} from '../../../src/transport.js';
+} from '../../../src/transport/index.js';
 import * as pb from '../gen/etcdserverpb/rpc_pb.js';
 
 const EMPTY = new Uint8Array(0);

@@ -23,7 +23,7 @@ import type {
   TxnResponse,
   WireEvent,
   WireKeyValue,
-} from '../../../src/transport.js';
+} from '../../../src/transport/index.js';
 import { Event_EventType, type Event, type KeyValue } from '../gen/mvccpb/kv_pb.js';
 import type * as pb from '../gen/etcdserverpb/rpc_pb.js';
 

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { RequestOp, Transport, TxnRequest } from '../../../src/transport.js';
+import type { RequestOp, Transport, TxnRequest } from '../../../src/transport/index.js';
 import { interceptTransport, type UnaryMethod } from '../../harness/intercept.js';
 
 /** The unary calls counted as writes. */

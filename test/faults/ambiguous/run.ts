@@ -7,7 +7,7 @@
  */
 import { createGrpcTransport } from '../../../adapters/grpc/index.js';
 import { ConclaveError, connect, type Conclave } from '../../../src/index.js';
-import type { Transport } from '../../../src/transport.js';
+import type { Transport } from '../../../src/transport/index.js';
 import { lostReplyTransport, type LossyMethod } from '../../harness/lost-reply.js';
 import { startRelay, type Relay } from '../../harness/relay.js';
 import { uniquePrefix } from '../../harness/prefix.js';

@@ -3,7 +3,7 @@ import { WatchHub } from '../../src/core/watch-hub.js';
 import type { Batch, Sink } from '../../src/core/broadcast.js';
 import { CompactedError } from '../../src/errors.js';
 import { FakeTransport, header, putEvent, type FakeWatcher } from './fake-transport.js';
-import type { WatchCancel } from '../../src/transport.js';
+import type { WatchCancel } from '../../src/transport/index.js';
 
 const enc = new TextEncoder();
 const target = (key: string) => ({ key: enc.encode(key), prevKv: false });

@@ -12,7 +12,7 @@ import type {
   WatcherListener,
   WireEvent,
   LeaseKeepAliveResponse,
-} from '../../src/transport.js';
+} from '../../src/transport/index.js';
 
 export interface FakeWatcher {
   request: WatchCreateRequest;
