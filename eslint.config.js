@@ -30,6 +30,20 @@ export default tseslint.config(
     },
   },
   {
+    files: ['adapters/http/**/*.ts'],
+    rules: {
+      // The HTTP adapter runs in browsers: nothing from the gRPC adapter or grpc-js (what both adapters share is in adapters/shared/).
+      'no-restricted-imports': ['error', { patterns: ['../grpc/*', '../grpc-proxy/*', '**/adapters/grpc/*', '**/adapters/grpc-proxy/*', '@grpc/*'] }],
+    },
+  },
+  {
+    files: ['adapters/shared/**/*.ts'],
+    rules: {
+      // etcd's semantics, the same over every wire: no adapter and no wire library below adapters/shared/.
+      'no-restricted-imports': ['error', { patterns: ['../grpc/*', '../grpc-proxy/*', '../http/*', '**/adapters/grpc/*', '**/adapters/grpc-proxy/*', '**/adapters/http/*', '@grpc/*'] }],
+    },
+  },
+  {
     files: ['**/*.mjs', '**/*.js', 'scripts/**'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },

@@ -12,7 +12,7 @@
  * @module
  */
 import { createHttpTransport } from '../adapters/http/index.js';
-import { connectWith, type TransportFactory } from './connect.js';
+import { connectWith, type TransportFactory } from './client/connect.js';
 import type { Conclave, ConnectOptions, TransportName } from './client/api.js';
 
 const HTTP_ONLY: Partial<Record<TransportName, TransportFactory>> = {

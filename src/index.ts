@@ -14,7 +14,7 @@ import { createGrpcTransport } from '../adapters/grpc/index.js';
 import { createHttpTransport } from '../adapters/http/index.js';
 import { nodeDiagnose } from '../adapters/http/node-diagnose.js';
 import { needsTlsFetch, nodeTlsFetch } from '../adapters/http/node-tls.js';
-import { connectWith, type TransportFactory } from './connect.js';
+import { connectWith, type TransportFactory } from './client/connect.js';
 import type { Conclave, ConnectOptions, TransportName } from './client/api.js';
 
 const BUILT_IN: Partial<Record<TransportName, TransportFactory>> = {
@@ -56,4 +56,4 @@ export type { HttpTransportOptions } from '../adapters/http/index.js';
 export type { FetchFunction } from '../adapters/http/gateway.js';
 export type { NodeTlsFetch } from '../adapters/http/node-tls.js';
 export { nodeTlsFetch } from '../adapters/http/node-tls.js';
-export type { TransportFactory } from './connect.js';
+export type { TransportFactory } from './client/connect.js';

@@ -20,7 +20,8 @@ export {
 } from './errors.js';
 export type { ConclaveErrorOptions } from './errors.js';
 export type { Logger, LogLevel } from './logger.js';
-export { DecodeError, BarrierFullError } from './recipes/errors.js';
+export { DecodeError } from './kit/errors.js';
+export { BarrierFullError } from './barriers/errors.js';
 export { StmConflictError } from './kv/errors.js';
 export type {
   GetOptions,

@@ -8,7 +8,7 @@
  * @internal
  */
 import * as grpc from '@grpc/grpc-js';
-import type { TokenManager } from './auth.js';
+import type { TokenManager } from '../shared/token-manager.js';
 import type { EtcdChannel } from './channel.js';
 import type { Method } from './services.js';
 
@@ -36,13 +36,10 @@ export async function openBidi<Req, Res>(ctx: BidiContext, method: Method<Req, R
   return { call, token };
 }
 
-/** Calls `fn`, rethrowing anything it throws outside the grpc-js event that called us. */
-export function safely(fn: () => void): void {
-  try {
-    fn();
-  } catch (err) {
-    queueMicrotask(() => {
-      throw err;
-    });
-  }
+/** Cancels `call` and silences it: no more data or status events, and the CANCELLED error of the cancel swallowed. */
+export function cancelQuietly<Req, Res>(call: grpc.ClientDuplexStream<Req, Res>): void {
+  call.removeAllListeners('data');
+  call.removeAllListeners('status');
+  call.on('error', () => undefined);
+  call.cancel();
 }

@@ -2,8 +2,8 @@
  * Endpoint parsing and resolution for the gRPC adapter.
  *
  * Endpoints are `host:port`, `[v6]:port`, `http://host:port` or
- * `https://host:port`. Host names are resolved once (with `dns.lookup`, so
- * `/etc/hosts` applies) into one grpc-js `ipv4:`/`ipv6:` target that lists
+ * `https://host:port` (parsed as everywhere in the SDK). Host names are
+ * resolved once (with `dns.lookup`, so `/etc/hosts` applies) into one grpc-js `ipv4:`/`ipv6:` target that lists
  * every address, in endpoint order.
  *
  * @module
@@ -11,7 +11,8 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { ConnectionError, InvalidArgumentError } from '../../src/errors.js';
+import { parseEndpoint as parseEndpointText } from '../../src/endpoints.js';
+import { ConnectionError } from '../../src/errors.js';
 
 /** One configured endpoint. */
 export interface ParsedEndpoint {
@@ -24,48 +25,12 @@ export interface ParsedEndpoint {
   readonly scheme: 'http' | 'https' | undefined;
 }
 
-/** Parses one endpoint; throws {@link InvalidArgumentError} when it is malformed. */
+/**
+ * Parses one endpoint with the SDK's one endpoint grammar (`src/endpoints.ts`,
+ * which `connect()` validates with); throws `InvalidArgumentError` when it is malformed.
+ */
 export function parseEndpoint(endpoint: string): ParsedEndpoint {
-  const trimmed = endpoint.trim();
-  let scheme: 'http' | 'https' | undefined;
-  let rest = trimmed;
-  const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(trimmed);
-  if (m) {
-    const s = m[1]!.toLowerCase();
-    if (s !== 'http' && s !== 'https') {
-      throw new InvalidArgumentError(`unsupported endpoint scheme '${s}' in '${endpoint}' (use http:// or https://)`);
-    }
-    scheme = s;
-    rest = trimmed.slice(m[0].length);
-  }
-  rest = rest.replace(/\/+$/, '');
-  if (rest.includes('/')) throw new InvalidArgumentError(`endpoint '${endpoint}' must not have a path`);
-  let host: string;
-  let portText: string | undefined;
-  if (rest.startsWith('[')) {
-    const close = rest.indexOf(']');
-    if (close < 0) throw new InvalidArgumentError(`malformed IPv6 endpoint '${endpoint}'`);
-    host = rest.slice(1, close);
-    const after = rest.slice(close + 1);
-    if (after !== '' && !after.startsWith(':')) throw new InvalidArgumentError(`malformed endpoint '${endpoint}'`);
-    portText = after === '' ? undefined : after.slice(1);
-  } else if (isIP(rest) === 6) {
-    host = rest;
-  } else {
-    const colon = rest.lastIndexOf(':');
-    host = colon < 0 ? rest : rest.slice(0, colon);
-    portText = colon < 0 ? undefined : rest.slice(colon + 1);
-  }
-  if (host === '') throw new InvalidArgumentError(`endpoint '${endpoint}' has no host`);
-  let port: number;
-  if (portText === undefined) {
-    port = 2379;
-  } else {
-    port = Number(portText);
-    if (!/^\d+$/.test(portText) || !Number.isInteger(port) || port <= 0 || port > 65535) {
-      throw new InvalidArgumentError(`endpoint '${endpoint}' has an invalid port`);
-    }
-  }
+  const { host, port, scheme } = parseEndpointText(endpoint);
   return { original: endpoint, host, port, scheme };
 }
 

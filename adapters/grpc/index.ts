@@ -15,7 +15,7 @@
  */
 import { Log } from '../../src/logger.js';
 import type * as grpc from '@grpc/grpc-js';
-import { EtcdError, InvalidArgumentError } from '../../src/errors.js';
+import { EtcdError } from '../../src/errors.js';
 import type {
   AuthenticateResponse,
   CallOptions,
@@ -43,7 +43,10 @@ import type {
   TxnResponse,
   WatchStream,
 } from '../../src/transport/index.js';
-import { TokenManager } from './auth.js';
+import { revokeTolerantly } from '../shared/answers.js';
+import { nonNegative } from '../shared/options.js';
+import { isRetrySafe } from '../shared/retry-safety.js';
+import { tokenManagerFor, type TokenManager } from '../shared/token-manager.js';
 import type { BidiContext } from './bidi.js';
 import { EtcdChannel } from './channel.js';
 import {
@@ -60,7 +63,6 @@ import {
   encodePut,
   encodeRange,
   encodeTxn,
-  isReadOnlyTxn,
   longOut,
   type PbLeaseGrantRequest,
 } from './codec.js';
@@ -134,14 +136,6 @@ export interface GrpcTransport extends Transport {
 
 const DEFAULT_CAPABILITIES: TransportCapabilities = { progressRequest: true, staleSerializableReads: false };
 
-function positive(value: number | undefined, fallback: number, what: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
-    throw new InvalidArgumentError(`${what} must be a non-negative number`);
-  }
-  return value;
-}
-
 class GrpcTransportImpl implements GrpcTransport {
   readonly name: string;
   readonly capabilities: TransportCapabilities;
@@ -155,35 +149,24 @@ class GrpcTransportImpl implements GrpcTransport {
   constructor(options: GrpcTransportOptions) {
     this.name = options.name ?? 'grpc';
     this.capabilities = { ...DEFAULT_CAPABILITIES, ...options.capabilities };
-    this.dialTimeoutMs = positive(options.dialTimeoutMs, 5000, 'dialTimeoutMs');
+    this.dialTimeoutMs = nonNegative(options.dialTimeoutMs, 5000, 'dialTimeoutMs');
     this.methods = etcdMethods();
     this.channel = new EtcdChannel({
       endpoints: options.endpoints,
       tls: options.tls,
-      keepaliveTimeMs: positive(options.keepaliveTimeMs, 10_000, 'keepaliveTimeMs'),
-      keepaliveTimeoutMs: positive(options.keepaliveTimeoutMs, 5_000, 'keepaliveTimeoutMs'),
+      keepaliveTimeMs: nonNegative(options.keepaliveTimeMs, 10_000, 'keepaliveTimeMs'),
+      keepaliveTimeoutMs: nonNegative(options.keepaliveTimeoutMs, 5_000, 'keepaliveTimeoutMs'),
       keepalivePermitWithoutCalls: options.keepalivePermitWithoutCalls === true,
       shuffleEndpoints: options.shuffleEndpoints === true,
       channelOptions: options.channelOptions,
     });
     this.unary = new UnaryCaller(this.channel, {
       dialTimeoutMs: this.dialTimeoutMs,
-      callTimeoutMs: positive(options.callTimeoutMs, 10_000, 'callTimeoutMs'),
+      callTimeoutMs: nonNegative(options.callTimeoutMs, 10_000, 'callTimeoutMs'),
     });
     this.unary.log = new Log(options.logger);
-    const auth = options.auth;
-    if (auth) {
-      this.tokens = new TokenManager(async () => {
-        try {
-          return (await this.authenticate(auth.username, auth.password)).token;
-        } catch (err) {
-          // Like etcd's Go client: credentials for a cluster without auth are not an error; send no token.
-          if (err instanceof EtcdError && err.message.includes('authentication is not enabled')) return '';
-          throw err;
-        }
-      });
-      this.unary.tokens = this.tokens;
-    }
+    this.tokens = tokenManagerFor(options.auth, (name, password) => this.authenticate(name, password));
+    this.unary.tokens = this.tokens;
   }
 
   get currentPeer(): string {
@@ -202,20 +185,20 @@ class GrpcTransportImpl implements GrpcTransport {
 
   async range(request: RangeRequest, options?: CallOptions): Promise<RangeResponse> {
     const res = await this.unary.call(this.methods.range, encodeRange(request), {
-      idempotent: true,
+      idempotent: isRetrySafe('range'),
       signal: options?.signal,
     });
     return decodeRange(res);
   }
 
   async put(request: PutRequest, options?: CallOptions): Promise<PutResponse> {
-    const res = await this.unary.call(this.methods.put, encodePut(request), { idempotent: false, signal: options?.signal });
+    const res = await this.unary.call(this.methods.put, encodePut(request), { idempotent: isRetrySafe('put'), signal: options?.signal });
     return decodePut(res);
   }
 
   async deleteRange(request: DeleteRangeRequest, options?: CallOptions): Promise<DeleteRangeResponse> {
     const res = await this.unary.call(this.methods.deleteRange, encodeDeleteRange(request), {
-      idempotent: false,
+      idempotent: isRetrySafe('deleteRange'),
       signal: options?.signal,
     });
     return decodeDeleteRange(res);
@@ -223,7 +206,7 @@ class GrpcTransportImpl implements GrpcTransport {
 
   async txn(request: TxnRequest, options?: CallOptions): Promise<TxnResponse> {
     const res = await this.unary.call(this.methods.txn, encodeTxn(request), {
-      idempotent: isReadOnlyTxn(request),
+      idempotent: isRetrySafe('txn', request),
       signal: options?.signal,
     });
     return decodeTxn(res);
@@ -231,37 +214,27 @@ class GrpcTransportImpl implements GrpcTransport {
 
   async compact(request: CompactRequest, options?: CallOptions): Promise<{ header: ResponseHeader }> {
     const req = { revision: longOut(request.revision), ...(request.physical ? { physical: true } : {}) };
-    const res = await this.unary.call(this.methods.compact, req, { idempotent: false, signal: options?.signal });
+    const res = await this.unary.call(this.methods.compact, req, { idempotent: isRetrySafe('compact'), signal: options?.signal });
     return decodeHeaderOnly(res);
   }
 
   async leaseGrant(request: LeaseGrantRequest, options?: CallOptions): Promise<LeaseGrantResponse> {
     const req: PbLeaseGrantRequest = { TTL: longOut(request.ttl) };
     if (request.id !== undefined && request.id !== 0n) req.ID = longOut(request.id);
-    const res = await this.unary.call(this.methods.leaseGrant, req, { idempotent: false, signal: options?.signal });
+    const res = await this.unary.call(this.methods.leaseGrant, req, { idempotent: isRetrySafe('leaseGrant'), signal: options?.signal });
     if (res.error) throw new EtcdError(res.error, 2);
     return decodeLeaseGrant(res);
   }
 
   /** Resolves also when etcd no longer knows the lease ("requested lease not found"); the header is then all zero. */
-  async leaseRevoke(id: Rev, options?: CallOptions): Promise<{ header: ResponseHeader }> {
-    try {
-      const res = await this.unary.call(this.methods.leaseRevoke, { ID: longOut(id) }, {
-        idempotent: true,
-        signal: options?.signal,
-      });
-      return decodeHeaderOnly(res);
-    } catch (err) {
-      if (err instanceof EtcdError && err.status === 5 && err.message.includes('lease not found')) {
-        return { header: { revision: 0n } };
-      }
-      throw err;
-    }
+  leaseRevoke(id: Rev, options?: CallOptions): Promise<{ header: ResponseHeader }> {
+    const policy = { idempotent: isRetrySafe('leaseRevoke'), signal: options?.signal };
+    return revokeTolerantly(async () => decodeHeaderOnly(await this.unary.call(this.methods.leaseRevoke, { ID: longOut(id) }, policy)));
   }
 
   async leaseTimeToLive(id: Rev, options?: CallOptions & { keys?: boolean }): Promise<LeaseTimeToLiveResponse> {
     const req = { ID: longOut(id), ...(options?.keys ? { keys: true } : {}) };
-    const res = await this.unary.call(this.methods.leaseTimeToLive, req, { idempotent: true, signal: options?.signal });
+    const res = await this.unary.call(this.methods.leaseTimeToLive, req, { idempotent: isRetrySafe('leaseTimeToLive'), signal: options?.signal });
     return decodeLeaseTimeToLive(res);
   }
 
@@ -283,18 +256,18 @@ class GrpcTransportImpl implements GrpcTransport {
   }
 
   async memberList(options?: CallOptions): Promise<MemberListResponse> {
-    const res = await this.unary.call(this.methods.memberList, {}, { idempotent: true, signal: options?.signal });
+    const res = await this.unary.call(this.methods.memberList, {}, { idempotent: isRetrySafe('memberList'), signal: options?.signal });
     return decodeMemberList(res);
   }
 
   async status(options?: CallOptions): Promise<StatusResponse> {
-    const res = await this.unary.call(this.methods.status, {}, { idempotent: true, signal: options?.signal });
+    const res = await this.unary.call(this.methods.status, {}, { idempotent: isRetrySafe('status'), signal: options?.signal });
     return decodeStatus(res);
   }
 
   async authenticate(name: string, password: string, options?: CallOptions): Promise<AuthenticateResponse> {
     const res = await this.unary.call(this.methods.authenticate, { name, password }, {
-      idempotent: true,
+      idempotent: isRetrySafe('authenticate'),
       useToken: false,
       signal: options?.signal,
     });

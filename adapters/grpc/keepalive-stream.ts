@@ -9,10 +9,11 @@
 import type * as grpc from '@grpc/grpc-js';
 import { ConnectionError } from '../../src/errors.js';
 import type { LeaseKeepAliveResponse, LeaseKeepAliveStream, Rev, StreamHandlers } from '../../src/transport/index.js';
-import { openBidi, safely, type BidiContext } from './bidi.js';
+import { callIsolated } from '../shared/handlers.js';
+import { cancelQuietly, openBidi, type BidiContext } from './bidi.js';
 import { decodeLeaseKeepAlive, longOut, type PbLeaseKeepAliveResponse } from './codec.js';
 import type { Method } from './services.js';
-import { errorOf, failureOf, isTokenError } from './status.js';
+import { errorOf, failureOf } from './status.js';
 
 type KeepAliveRequest = { ID: string };
 
@@ -56,8 +57,7 @@ export class GrpcKeepAliveStream implements LeaseKeepAliveStream {
     openBidi(this.ctx, this.method).then(
       ({ call, token }) => {
         if (this.state === 'ended') {
-          call.on('error', () => undefined); // the CANCELLED status of our own cancel
-          call.cancel();
+          cancelQuietly(call);
           return;
         }
         this.call = call;
@@ -66,11 +66,11 @@ export class GrpcKeepAliveStream implements LeaseKeepAliveStream {
         call.on('data', (msg: PbLeaseKeepAliveResponse) => {
           if (this.state !== 'open') return;
           const decoded = decodeLeaseKeepAlive(msg);
-          safely(() => this.handlers.onMessage(decoded));
+          callIsolated(() => this.handlers.onMessage(decoded));
         });
         call.on('error', (err: unknown) => {
           const mapped = errorOf(failureOf(err), err);
-          if (this.token !== undefined && isTokenError(mapped)) this.ctx.tokens?.invalidate(this.token);
+          this.ctx.tokens?.invalidateIfRefused(mapped, this.token);
           this.end(mapped);
         });
         call.on('status', (status: grpc.StatusObject) => {
@@ -90,13 +90,8 @@ export class GrpcKeepAliveStream implements LeaseKeepAliveStream {
     this.queued = [];
     const call = this.call;
     this.call = undefined;
-    if (call) {
-      call.removeAllListeners('data');
-      call.removeAllListeners('status');
-      call.on('error', () => undefined);
-      call.cancel();
-    }
+    if (call) cancelQuietly(call);
     this.onEnded(this);
-    if (error) safely(() => this.handlers.onError(error));
+    if (error) callIsolated(() => this.handlers.onError(error));
   }
 }

@@ -7,7 +7,8 @@
  * @internal
  */
 import * as grpc from '@grpc/grpc-js';
-import { AuthError, ConclaveError, ConnectionError, errorFromStatus } from '../../src/errors.js';
+import { ConclaveError, ConnectionError, errorFromStatus } from '../../src/errors.js';
+import type { FailureKind } from '../shared/failover.js';
 
 /** The part of a grpc-js status/error we look at. */
 export interface GrpcFailure {
@@ -51,20 +52,21 @@ export function isTransportFailure(f: GrpcFailure): boolean {
   return false;
 }
 
-/** Maps a failure to a Conclave error. Transport failures of writes say that the outcome is unknown. */
-export function errorOf(f: GrpcFailure, cause: unknown, outcomeUnknown = false): ConclaveError {
-  if (outcomeUnknown && isTransportFailure(f) && !f.details.startsWith('etcdserver:')) {
-    return new ConnectionError(`connection to etcd failed during the call; it may or may not have been applied: ${f.details}`, {
-      cause,
-    });
-  }
+/**
+ * The failover kind of a failure (see `../shared/failover.ts`): never sent, a
+ * broken transport, or an answer — etcd's own "unavailable" answers
+ * (`etcdserver: no leader`, …) included, which say the call was not executed.
+ */
+export function kindOf(f: GrpcFailure): FailureKind {
+  if (isNotSent(f)) return 'not-sent';
+  if (isTransportFailure(f) && !f.details.startsWith('etcdserver:')) return 'transport';
+  return 'answer';
+}
+
+/** Maps a failure to a Conclave error. */
+export function errorOf(f: GrpcFailure, cause: unknown): ConclaveError {
   if (f.code === grpc.status.INTERNAL && isTransportFailure(f)) {
     return new ConnectionError(`connection to etcd failed: ${f.details}`, { cause });
   }
   return errorFromStatus(f.code, f.details, cause);
-}
-
-/** True for the auth errors a fresh token can cure (expired or unknown token). */
-export function isTokenError(err: unknown): boolean {
-  return err instanceof AuthError && (err.code === 'INVALID_TOKEN' || err.code === 'UNAUTHENTICATED');
 }

@@ -14,17 +14,19 @@
  *   again, for every call, writes included. grpc-js's own transparent retry
  *   covers streams refused by the server or never started on a transport.
  * - **transport failure after sending** — UNAVAILABLE (connection dropped or
- *   reset, etcd "no leader"/"request timed out") or an HTTP/2 reset: an
- *   IDEMPOTENT call (range, a txn whose every op is a range, leaseTimeToLive,
- *   leaseRevoke, memberList, status, authenticate) is re-sent after a short
- *   jittered backoff (25 ms doubling to 500 ms) until its budget ends; the
- *   channel has meanwhile moved on to the next live endpoint. A WRITE (put,
- *   deleteRange, a txn with a write, leaseGrant, compact) is never re-sent:
- *   it rejects with a retryable `ConnectionError` saying the outcome is unknown.
- * - **an answer from etcd** — mapped by `errorFromStatus`. An invalid or
- *   expired token (`AuthError` `INVALID_TOKEN`/`UNAUTHENTICATED`) makes the
- *   call re-authenticate (single-flight) and run once more: etcd rejected it
- *   before executing it, so this is safe for writes too.
+ *   reset) or an HTTP/2 reset: an IDEMPOTENT call (`../shared/retry-safety.ts`)
+ *   is re-sent after a short jittered backoff until its budget ends; the
+ *   channel has meanwhile moved on to the next live endpoint. A WRITE is never
+ *   re-sent: it rejects with a retryable `ConnectionError` saying the outcome
+ *   is unknown.
+ * - **an answer from etcd** — mapped by `errorFromStatus`; a retryable one
+ *   (etcd "no leader"/"request timed out") is re-sent for an idempotent call.
+ *   An invalid or expired token makes the call re-authenticate (single-flight)
+ *   and run once more: etcd rejected it before executing it, so this is safe
+ *   for writes too.
+ *
+ * What is re-sent is decided by the shared failover policy
+ * (`../shared/failover.ts`); this module classifies grpc-js failures for it.
  *
  * A connection wait that runs past `dialTimeoutMs` rejects with a retryable
  * `ConnectionError`. `signal` cancels the gRPC call (or the wait) and rejects
@@ -36,10 +38,11 @@
 import { SILENT, type Log } from '../../src/logger.js';
 import * as grpc from '@grpc/grpc-js';
 import { ClosedError, ConnectionError, TimeoutError, abortErrorOf, throwIfAborted } from '../../src/errors.js';
-import type { TokenManager } from './auth.js';
+import { withFreshToken, type TokenManager } from '../shared/token-manager.js';
+import { FAILOVER_BACKOFF, failoverAction, outcomeUnknown } from '../shared/failover.js';
 import type { EtcdChannel } from './channel.js';
 import type { Method } from './services.js';
-import { errorOf, failureOf, isNotSent, isTokenError, isTransportFailure, type GrpcFailure } from './status.js';
+import { errorOf, failureOf, kindOf, type GrpcFailure } from './status.js';
 import { Backoff, sleep } from '../../src/backoff.js';
 
 /** Time limits of unary calls (ms). `callTimeoutMs` 0 or Infinity: no deadline. */
@@ -56,9 +59,6 @@ export interface UnaryPolicy {
   useToken?: boolean;
   signal?: AbortSignal | undefined;
 }
-
-const BACKOFF_START_MS = 25;
-const BACKOFF_MAX_MS = 500;
 
 /** Thrown inside the attempt loop to carry the raw grpc failure. */
 class AttemptFailure extends Error {
@@ -90,14 +90,7 @@ export class UnaryCaller {
     const budget = this.timeouts.callTimeoutMs;
     const deadline = budget > 0 && Number.isFinite(budget) ? Date.now() + budget : Infinity;
     const tokens = policy.useToken === false ? undefined : this.tokens;
-    let token = tokens ? await tokens.get(signal) : undefined;
-    try {
-      return await this.withFailover(method, request, policy, deadline, token);
-    } catch (err) {
-      if (!tokens || !token || !isTokenError(err)) throw err;
-      token = await tokens.refresh(token, signal);
-      return await this.withFailover(method, request, policy, deadline, token);
-    }
+    return withFreshToken(tokens, signal, (token) => this.withFailover(method, request, policy, deadline, token));
   }
 
   private async withFailover<Req, Res>(
@@ -113,7 +106,7 @@ export class UnaryCaller {
     const dialDeadlineFrom = (now: number): number => Math.min(now + this.timeouts.dialTimeoutMs, deadline);
     let dialDeadline = dialDeadlineFrom(Date.now());
     let pickFailed = false;
-    const delays = new Backoff(BACKOFF_START_MS, BACKOFF_MAX_MS);
+    const delays = new Backoff(FAILOVER_BACKOFF.startMs, FAILOVER_BACKOFF.maxMs);
     for (;;) {
       if (this.channel.isClosed) throw new ClosedError('transport is closed');
       throwIfAborted(signal);
@@ -134,7 +127,8 @@ export class UnaryCaller {
         if (!(err instanceof AttemptFailure)) throw err;
         const f = err.failure;
         if (this.channel.isClosed) throw new ClosedError('transport is closed', { cause: err.cause });
-        if (isNotSent(f)) {
+        const kind = kindOf(f);
+        if (kind === 'not-sent') {
           // The channel is in TRANSIENT_FAILURE; the next turn waits for it to reconnect.
           if (Date.now() >= dialDeadline) {
             throw new ConnectionError(`no connection to etcd within ${this.timeouts.dialTimeoutMs} ms: ${f.details}`, {
@@ -145,7 +139,9 @@ export class UnaryCaller {
           continue;
         }
         pickFailed = false;
-        if (idempotent && isTransportFailure(f)) {
+        const error = errorOf(f, err.cause);
+        const action = failoverAction(kind, idempotent, error);
+        if (action === 'resend') {
           const now = Date.now();
           const pause = Math.round(delays.next());
           if (now + pause < deadline) {
@@ -160,7 +156,7 @@ export class UnaryCaller {
             cause: err.cause,
           });
         }
-        throw errorOf(f, err.cause, !idempotent);
+        throw action === 'outcome-unknown' ? outcomeUnknown(f.details, err.cause) : error;
       }
     }
   }

@@ -30,7 +30,7 @@
  * @internal
  */
 import type * as grpc from '@grpc/grpc-js';
-import { ClosedError, CompactedError, ConnectionError, errorFromStatus, parseCancelReason } from '../../src/errors.js';
+import { ConnectionError } from '../../src/errors.js';
 import type {
   ResponseHeader,
   StreamHandlers,
@@ -40,7 +40,8 @@ import type {
   WatchCancel,
   WatchStream,
 } from '../../src/transport/index.js';
-import { openBidi, safely, type BidiContext } from './bidi.js';
+import { callIsolated } from '../shared/handlers.js';
+import { cancelQuietly, openBidi, type BidiContext } from './bidi.js';
 import {
   decodeEvent,
   decodeHeader,
@@ -50,7 +51,8 @@ import {
   type PbWatchResponse,
 } from './codec.js';
 import type { Method } from './services.js';
-import { errorOf, failureOf, isTokenError } from './status.js';
+import { isTokenError, watchCancelOf } from '../shared/answers.js';
+import { errorOf, failureOf } from './status.js';
 
 /** watch_id etcd uses for responses that belong to no watcher (progress for the whole stream, failed creates). */
 const NO_WATCHER = '-1';
@@ -143,8 +145,7 @@ export class GrpcWatchStream implements WatchStream {
     openBidi(this.ctx, this.method).then(
       ({ call, token }) => {
         if (this.state === 'ended') {
-          call.on('error', () => undefined); // the CANCELLED status of our own cancel
-          call.cancel();
+          cancelQuietly(call);
           return;
         }
         this.call = call;
@@ -168,7 +169,7 @@ export class GrpcWatchStream implements WatchStream {
     if (this.state === 'ended') return;
     const f = failureOf(err);
     const mapped = errorOf(f, err);
-    if (this.token !== undefined && isTokenError(mapped)) this.ctx.tokens?.invalidate(this.token);
+    this.ctx.tokens?.invalidateIfRefused(mapped, this.token);
     this.end(mapped);
   }
 
@@ -183,14 +184,9 @@ export class GrpcWatchStream implements WatchStream {
     this.byId.clear();
     const call = this.call;
     this.call = undefined;
-    if (call) {
-      call.removeAllListeners('data');
-      call.removeAllListeners('status');
-      call.on('error', () => undefined); // the CANCELLED status of our own cancel
-      call.cancel();
-    }
+    if (call) cancelQuietly(call);
     this.onEnded(this);
-    if (error) safely(() => this.handlers.onError(error));
+    if (error) callIsolated(() => this.handlers.onError(error));
   }
 
   private onResponse(msg: PbWatchResponse): void {
@@ -216,18 +212,18 @@ export class GrpcWatchStream implements WatchStream {
       const w = this.byId.get(id);
       if (!w || w.cancelled || w.done) return;
       const decoded = events.map(decodeEvent);
-      safely(() => w.listener.onEvents(decoded, header));
+      callIsolated(() => w.listener.onEvents(decoded, header));
       return;
     }
     const w = this.byId.get(id);
     if (w) {
       // progress_notify for one watcher
-      if (!w.cancelled && !w.done) safely(() => w.listener.onProgress(header));
+      if (!w.cancelled && !w.done) callIsolated(() => w.listener.onProgress(header));
       return;
     }
     if (id === NO_WATCHER) {
       // Progress for the whole stream (the answer to requestProgress).
-      safely(() => this.handlers.onMessage(header));
+      callIsolated(() => this.handlers.onMessage(header));
     }
     // Else: a late message for a watcher we cancelled.
   }
@@ -239,15 +235,15 @@ export class GrpcWatchStream implements WatchStream {
       // Refused at creation (auth, permission, invalid request) or compacted in the same answer.
       const cancel = cancelOf(msg);
       if (isTokenError(cancel.error)) {
-        if (this.token !== undefined) this.ctx.tokens?.invalidate(this.token);
+        this.ctx.tokens?.invalidateIfRefused(cancel.error, this.token);
         this.end(cancel.error);
         return;
       }
       if (w.cancelled || w.done) return;
-      safely(() => w.listener.onCreated(header));
+      callIsolated(() => w.listener.onCreated(header));
       if (w.cancelled || this.state !== 'open') return;
       w.done = true;
-      safely(() => w.listener.onCanceled(cancel));
+      callIsolated(() => w.listener.onCanceled(cancel));
       return;
     }
     if (w.cancelled) {
@@ -256,29 +252,18 @@ export class GrpcWatchStream implements WatchStream {
     }
     w.id = id;
     this.byId.set(id, w);
-    safely(() => w.listener.onCreated(header));
+    callIsolated(() => w.listener.onCreated(header));
   }
 
   private reportCanceled(w: Watcher, msg: PbWatchResponse): void {
     if (w.cancelled || w.done) return;
     w.done = true;
     const cancel = cancelOf(msg);
-    safely(() => w.listener.onCanceled(cancel));
+    callIsolated(() => w.listener.onCanceled(cancel));
   }
 }
 
 /** The {@link WatchCancel} a canceled response describes. */
 function cancelOf(msg: PbWatchResponse): WatchCancel {
-  const compactRevision = longIn(msg.compact_revision);
-  const reason = msg.cancel_reason ?? '';
-  let error: Error;
-  if (compactRevision > 0n) {
-    error = new CompactedError(compactRevision, { cause: reason || undefined });
-  } else if (reason) {
-    const { code, message } = parseCancelReason(reason);
-    error = errorFromStatus(code, message, reason);
-  } else {
-    error = new ClosedError('etcd cancelled the watcher');
-  }
-  return { compactRevision, reason, error };
+  return watchCancelOf(longIn(msg.compact_revision), msg.cancel_reason ?? '');
 }

@@ -8,6 +8,7 @@
  * @internal
  */
 import { AuthError, ConclaveError, ConnectionError, InvalidArgumentError, errorFromStatus } from '../../src/errors.js';
+import type { FailureKind } from '../shared/failover.js';
 
 /**
  * Error codes (Node/undici) of failures that happen before a request is
@@ -35,15 +36,6 @@ const NOT_SENT_CODES = new Set([
   'ERR_SSL_WRONG_VERSION_NUMBER',
   'EPROTO',
 ]);
-
-/** How a failed attempt may be retried. */
-export type FailureKind =
-  /** Provably never reached a server: re-send anywhere, writes included. */
-  | 'not-sent'
-  /** The connection failed (or etcd said it is unavailable) while the request may have been executed. */
-  | 'transport'
-  /** An answer: final. */
-  | 'answer';
 
 /** A failed attempt with its mapped error. */
 export class AttemptFailure extends Error {
@@ -138,14 +130,4 @@ export function errorOfStatus(status: number, text: string, url: string): Concla
   if (status === 413) return new InvalidArgumentError(detail, { code: 'TOO_LARGE' });
   if (status === 404 || status === 405) return new ConnectionError(`no etcd JSON gateway there: ${detail}`, { retryable: false });
   return new ConnectionError(detail);
-}
-
-/** True for answers an idempotent call may retry on another member ("no leader", "unavailable", timeouts). */
-export function isRetryableAnswer(err: ConclaveError): boolean {
-  return err.retryable && !isTokenError(err);
-}
-
-/** True for the auth errors a fresh token can cure (expired or unknown token). */
-export function isTokenError(err: unknown): boolean {
-  return err instanceof AuthError && (err.code === 'INVALID_TOKEN' || err.code === 'UNAUTHENTICATED');
 }

@@ -31,10 +31,12 @@
  * @internal
  */
 import { SILENT, type Log } from '../../src/logger.js';
-import { AuthError, ClosedError, ConclaveError, ConnectionError, TimeoutError, throwIfAborted } from '../../src/errors.js';
-import { TokenManager } from '../grpc/auth.js';
+import { ClosedError, ConclaveError, ConnectionError, TimeoutError, throwIfAborted } from '../../src/errors.js';
+import { isTokenError } from '../shared/answers.js';
+import { EndpointRotation, FAILOVER_BACKOFF, failoverAction, outcomeUnknown } from '../shared/failover.js';
+import { withFreshToken, type TokenManager } from '../shared/token-manager.js';
 import type { Json } from './codec.js';
-import { AttemptFailure, brokenAnswer, errorOfBody, errorOfStatus, fetchFailure, isRetryableAnswer, isTokenError } from './errors.js';
+import { AttemptFailure, brokenAnswer, errorOfBody, errorOfStatus, fetchFailure } from './errors.js';
 import { ATTEMPT_TIMEOUT, Inflight, RequestSignal, sleep } from './signals.js';
 import { Backoff } from '../../src/backoff.js';
 
@@ -96,9 +98,6 @@ export interface OpenStream {
   release(): void;
 }
 
-const BACKOFF_START_MS = 25;
-const BACKOFF_MAX_MS = 500;
-
 interface RetryState {
   deadline: number;
   dialDeadline: number;
@@ -116,12 +115,13 @@ export class Gateway {
   private everAnswered = false;
   private readonly diagnoses = new Map<string, Promise<ConnectionError | undefined>>();
   private readonly endpoints: Endpoint[];
-  private current = 0;
+  private readonly rotation: EndpointRotation;
   private readonly inflight = new Inflight();
 
   constructor(private readonly config: GatewayConfig) {
     if (config.urls.length === 0) throw new ConnectionError('no etcd endpoints configured', { retryable: false });
     this.endpoints = config.urls.map((base) => ({ base, prefix: '/v3', settled: false }));
+    this.rotation = new EndpointRotation(this.endpoints.length);
   }
 
   get closed(): boolean {
@@ -130,7 +130,7 @@ export class Gateway {
 
   /** Base URL of the endpoint in use. */
   get currentUrl(): string {
-    return this.endpoints[this.current]!.base;
+    return this.endpoints[this.rotation.current]!.base;
   }
 
   /** Base URL of endpoint `index`. */
@@ -155,19 +155,10 @@ export class Gateway {
       deadline: budget > 0 && Number.isFinite(budget) ? now + budget : Infinity,
       dialDeadline: now + this.config.dialTimeoutMs,
       tries: 0,
-      delays: new Backoff(BACKOFF_START_MS, BACKOFF_MAX_MS),
+      delays: new Backoff(FAILOVER_BACKOFF.startMs, FAILOVER_BACKOFF.maxMs),
     };
     const tokens = policy.useToken === false ? undefined : this.tokens;
-    let token = tokens ? await tokens.get(signal) : undefined;
-    try {
-      return await this.unaryWithFailover(path, text, policy, state, token);
-    } catch (err) {
-      // An expired token; or none (auth was off when we authenticated) and etcd now wants one.
-      const stale = isTokenError(err) || (token === '' && err instanceof AuthError && err.message.includes('user name is empty'));
-      if (!tokens || token === undefined || !stale) throw err;
-      token = await tokens.refresh(token, signal);
-      return await this.unaryWithFailover(path, text, policy, state, token);
-    }
+    return withFreshToken(tokens, signal, (token) => this.unaryWithFailover(path, text, policy, state, token));
   }
 
   /**
@@ -182,11 +173,11 @@ export class Gateway {
     throwIfAborted(signal);
     const text = JSON.stringify(body);
     const now = Date.now();
-    const state: RetryState = { deadline: now + this.config.dialTimeoutMs, dialDeadline: now + this.config.dialTimeoutMs, tries: 0, delays: new Backoff(BACKOFF_START_MS, BACKOFF_MAX_MS) };
+    const state: RetryState = { deadline: now + this.config.dialTimeoutMs, dialDeadline: now + this.config.dialTimeoutMs, tries: 0, delays: new Backoff(FAILOVER_BACKOFF.startMs, FAILOVER_BACKOFF.maxMs) };
     let token = this.tokens ? await this.tokens.get(signal) : undefined;
     let refreshed = false;
     for (;;) {
-      const index = this.current;
+      const index = this.rotation.current;
       const ep = this.endpoints[index]!;
       const link = new RequestSignal(signal, this.inflight, Math.max(0, state.deadline - Date.now()));
       try {
@@ -232,8 +223,7 @@ export class Gateway {
 
   /** Moves off endpoint `index` (if it is still the one in use): its connection failed. */
   markBroken(index?: number): void {
-    const i = index ?? this.current;
-    if (this.current === i) this.current = (i + 1) % this.endpoints.length;
+    this.rotation.markBroken(index);
   }
 
   private async unaryWithFailover(path: string, text: string, policy: CallPolicy, state: RetryState, token: string | undefined): Promise<Json> {
@@ -244,7 +234,7 @@ export class Gateway {
       if (remaining <= 0) throw new TimeoutError(`etcd call did not complete within ${this.config.callTimeoutMs} ms`);
       // An idempotent attempt that hears nothing for dialTimeoutMs is retried elsewhere.
       const attemptMs = policy.idempotent ? Math.min(remaining, this.config.dialTimeoutMs) : remaining;
-      const index = this.current;
+      const index = this.rotation.current;
       const ep = this.endpoints[index]!;
       const link = new RequestSignal(policy.signal, this.inflight, attemptMs);
       const diagnosis = this.diagnoseSilence(ep.base, link);
@@ -325,6 +315,7 @@ export class Gateway {
   /** Resolves when the call should be tried again (on the next endpoint), or throws its final error. */
   private async afterFailure(f: AttemptFailure, index: number, idempotent: boolean, state: RetryState, signal: AbortSignal | undefined): Promise<void> {
     const now = Date.now();
+    const action = failoverAction(f.kind, idempotent, f.error);
     if (f.kind === 'not-sent') {
       this.markBroken(index);
       // Never reached etcd, and every endpoint has now refused (or is unknown, unreachable): fail
@@ -335,21 +326,19 @@ export class Gateway {
         const where = this.endpoints.map((e) => e.base).join(', ');
         throw new ConnectionError(`no connection to etcd (${where}) within ${this.config.dialTimeoutMs} ms: ${f.error.message}`, { cause: f.error });
       }
-    } else if (idempotent && (f.kind === 'transport' || isRetryableAnswer(f.error))) {
+    } else if (action === 'resend') {
       if (f.kind === 'transport') this.markBroken(index);
       state.dialDeadline = now + this.config.dialTimeoutMs;
       if (now >= state.deadline) throw f.error;
-    } else if (f.kind === 'transport') {
+    } else if (action === 'outcome-unknown') {
       this.markBroken(index);
-      throw new ConnectionError(`connection to etcd failed during the call; it may or may not have been applied: ${f.error.message}`, {
-        cause: f.error,
-      });
+      throw outcomeUnknown(f.error.message, f.error);
     } else {
       throw f.error;
     }
     state.tries++;
     this.log.debug('retrying an etcd call on the next endpoint', { attempt: state.tries, error: f.error.message });
-    if (state.tries % this.endpoints.length === 0) {
+    if (this.rotation.roundDone(state.tries)) {
       const pause = Math.round(state.delays.next());
       await sleep(Math.min(pause, Math.max(0, state.deadline - Date.now())), signal, this.inflight);
     }

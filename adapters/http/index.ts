@@ -52,7 +52,10 @@ import type {
   TxnResponse,
   WatchStream,
 } from '../../src/transport/index.js';
-import { TokenManager } from '../grpc/auth.js';
+import { revokeTolerantly } from '../shared/answers.js';
+import { nonNegative } from '../shared/options.js';
+import { isRetrySafe } from '../shared/retry-safety.js';
+import { tokenManagerFor } from '../shared/token-manager.js';
 import {
   decodeDeleteRange,
   decodeHeaderOnly,
@@ -67,7 +70,6 @@ import {
   encodePut,
   encodeRange,
   encodeTxn,
-  isReadOnlyTxn,
   type Json,
 } from './codec.js';
 import { Gateway, type FetchFunction } from './gateway.js';
@@ -117,12 +119,6 @@ export interface HttpTransportOptions extends TransportOptions {
 
 const CAPABILITIES: TransportCapabilities = { progressRequest: false, staleSerializableReads: false };
 
-function nonNegative(value: number | undefined, fallback: number, what: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) throw new InvalidArgumentError(`${what} must be a non-negative number`);
-  return value;
-}
-
 /** The base URLs of the endpoints: the endpoint's scheme, else https with `tls`, else http. */
 function baseUrls(endpoints: readonly string[], secure: boolean): string[] {
   if (!Array.isArray(endpoints) || endpoints.length === 0) throw new InvalidArgumentError('endpoints must be a non-empty array of strings');
@@ -168,18 +164,7 @@ class HttpTransportImpl implements Transport {
       diagnose: options.diagnose,
     });
     this.gateway.log = new Log(options.logger);
-    const auth = options.auth;
-    if (auth) {
-      this.gateway.tokens = new TokenManager(async () => {
-        try {
-          return (await this.authenticate(auth.username, auth.password)).token;
-        } catch (err) {
-          // Like etcd's Go client: credentials for a cluster without auth are not an error; send no token.
-          if (err instanceof EtcdError && err.message.includes('authentication is not enabled')) return '';
-          throw err;
-        }
-      });
-    }
+    this.gateway.tokens = tokenManagerFor(options.auth, (name, password) => this.authenticate(name, password));
   }
 
   private call(path: string, body: Json, idempotent: boolean, options: CallOptions | undefined): Promise<Json> {
@@ -187,49 +172,44 @@ class HttpTransportImpl implements Transport {
   }
 
   async range(request: RangeRequest, options?: CallOptions): Promise<RangeResponse> {
-    return decodeRange(await this.call('/kv/range', encodeRange(request), true, options));
+    return decodeRange(await this.call('/kv/range', encodeRange(request), isRetrySafe('range'), options));
   }
 
   async put(request: PutRequest, options?: CallOptions): Promise<PutResponse> {
-    return decodePut(await this.call('/kv/put', encodePut(request), false, options));
+    return decodePut(await this.call('/kv/put', encodePut(request), isRetrySafe('put'), options));
   }
 
   async deleteRange(request: DeleteRangeRequest, options?: CallOptions): Promise<DeleteRangeResponse> {
-    return decodeDeleteRange(await this.call('/kv/deleterange', encodeDeleteRange(request), false, options));
+    return decodeDeleteRange(await this.call('/kv/deleterange', encodeDeleteRange(request), isRetrySafe('deleteRange'), options));
   }
 
   async txn(request: TxnRequest, options?: CallOptions): Promise<TxnResponse> {
-    return decodeTxn(await this.call('/kv/txn', encodeTxn(request), isReadOnlyTxn(request), options));
+    return decodeTxn(await this.call('/kv/txn', encodeTxn(request), isRetrySafe('txn', request), options));
   }
 
   async compact(request: CompactRequest, options?: CallOptions): Promise<{ header: ResponseHeader }> {
     const body: Json = { revision: request.revision.toString() };
     if (request.physical) body['physical'] = true;
-    return decodeHeaderOnly(await this.call('/kv/compaction', body, false, options));
+    return decodeHeaderOnly(await this.call('/kv/compaction', body, isRetrySafe('compact'), options));
   }
 
   async leaseGrant(request: LeaseGrantRequest, options?: CallOptions): Promise<LeaseGrantResponse> {
     const body: Json = { TTL: request.ttl.toString() };
     if (request.id !== undefined && request.id !== 0n) body['ID'] = request.id.toString();
-    const res = await this.call('/lease/grant', body, false, options);
+    const res = await this.call('/lease/grant', body, isRetrySafe('leaseGrant'), options);
     if (typeof res['error'] === 'string' && res['error'] !== '') throw new EtcdError(res['error'], 2);
     return decodeLeaseGrant(res);
   }
 
   /** Resolves also when etcd no longer knows the lease; the header is then all zero. (`/kv/lease/revoke` is served by etcd 3.3 to 3.5.) */
-  async leaseRevoke(id: Rev, options?: CallOptions): Promise<{ header: ResponseHeader }> {
-    try {
-      return decodeHeaderOnly(await this.call('/kv/lease/revoke', { ID: id.toString() }, true, options));
-    } catch (err) {
-      if (err instanceof EtcdError && err.status === 5 && err.message.includes('lease not found')) return { header: { revision: 0n } };
-      throw err;
-    }
+  leaseRevoke(id: Rev, options?: CallOptions): Promise<{ header: ResponseHeader }> {
+    return revokeTolerantly(async () => decodeHeaderOnly(await this.call('/kv/lease/revoke', { ID: id.toString() }, isRetrySafe('leaseRevoke'), options)));
   }
 
   async leaseTimeToLive(id: Rev, options?: CallOptions & { keys?: boolean }): Promise<LeaseTimeToLiveResponse> {
     const body: Json = { ID: id.toString() };
     if (options?.keys) body['keys'] = true;
-    return decodeLeaseTimeToLive(await this.call('/kv/lease/timetolive', body, true, options));
+    return decodeLeaseTimeToLive(await this.call('/kv/lease/timetolive', body, isRetrySafe('leaseTimeToLive'), options));
   }
 
   openLeaseKeepAlive(handlers: StreamHandlers<LeaseKeepAliveResponse>): LeaseKeepAliveStream {
@@ -248,15 +228,15 @@ class HttpTransportImpl implements Transport {
   }
 
   async memberList(options?: CallOptions): Promise<MemberListResponse> {
-    return decodeMemberList(await this.call('/cluster/member/list', {}, true, options));
+    return decodeMemberList(await this.call('/cluster/member/list', {}, isRetrySafe('memberList'), options));
   }
 
   async status(options?: CallOptions): Promise<StatusResponse> {
-    return decodeStatus(await this.call('/maintenance/status', {}, true, options));
+    return decodeStatus(await this.call('/maintenance/status', {}, isRetrySafe('status'), options));
   }
 
   async authenticate(name: string, password: string, options?: CallOptions): Promise<AuthenticateResponse> {
-    const res = await this.gateway.call('/auth/authenticate', { name, password }, { idempotent: true, useToken: false, signal: options?.signal });
+    const res = await this.gateway.call('/auth/authenticate', { name, password }, { idempotent: isRetrySafe('authenticate'), useToken: false, signal: options?.signal });
     return { header: decodeHeaderOnly(res).header, token: typeof res['token'] === 'string' ? res['token'] : '' };
   }
 

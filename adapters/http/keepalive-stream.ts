@@ -13,10 +13,10 @@
 import { ClosedError, ConclaveError, ConnectionError } from '../../src/errors.js';
 import type { LeaseKeepAliveResponse, LeaseKeepAliveStream, Rev, StreamHandlers } from '../../src/transport/index.js';
 import { decodeLeaseKeepAlive, type Json } from './codec.js';
-import { errorOfBody, isTokenError } from './errors.js';
+import { callIsolated } from '../shared/handlers.js';
+import { errorOfBody } from './errors.js';
 import type { Gateway, OpenStream } from './gateway.js';
 import { readJsonLines } from './ndjson.js';
-import { safely } from './watch-stream.js';
 
 /** {@link LeaseKeepAliveStream} over one POST per refresh. */
 export class HttpKeepAliveStream implements LeaseKeepAliveStream {
@@ -70,12 +70,12 @@ export class HttpKeepAliveStream implements LeaseKeepAliveStream {
       if (this.ended || controller.signal.aborted) return;
       if (failure) {
         answered = true;
-        if (isTokenError(failure) && open.token) this.gateway.tokens?.invalidate(open.token);
+        this.gateway.tokens?.invalidateIfRefused(failure, open.token);
         throw failure;
       }
       if (!answer) throw new ConnectionError(`etcd ended the keep-alive at ${open.url} without an answer`);
       const decoded = answer;
-      safely(() => this.handlers.onMessage(decoded));
+      callIsolated(() => this.handlers.onMessage(decoded));
     } catch (err) {
       if (this.ended) return;
       const reason: unknown = controller.signal.aborted ? controller.signal.reason : err;
@@ -95,6 +95,6 @@ export class HttpKeepAliveStream implements LeaseKeepAliveStream {
     for (const c of this.inflight.values()) c.abort(new ClosedError('keep-alive stream ended'));
     this.inflight.clear();
     this.onEnded(this);
-    if (error) safely(() => this.handlers.onError(error));
+    if (error) callIsolated(() => this.handlers.onError(error));
   }
 }

@@ -31,7 +31,7 @@
  * @module
  * @internal
  */
-import { ClosedError, CompactedError, ConclaveError, ConnectionError, errorFromStatus, parseCancelReason } from '../../src/errors.js';
+import { ClosedError, ConclaveError, ConnectionError } from '../../src/errors.js';
 import type {
   ResponseHeader,
   StreamHandlers,
@@ -42,7 +42,9 @@ import type {
   WatchStream,
 } from '../../src/transport/index.js';
 import { decodeWatchResult, encodeWatchCreate, type Json, type WatchResult } from './codec.js';
-import { errorOfBody, isTokenError } from './errors.js';
+import { isTokenError, watchCancelOf } from '../shared/answers.js';
+import { callIsolated } from '../shared/handlers.js';
+import { errorOfBody } from './errors.js';
 import type { Gateway, OpenStream } from './gateway.js';
 import { readJsonLines } from './ndjson.js';
 
@@ -62,27 +64,9 @@ export interface LivenessOptions {
   timeoutMs: number;
 }
 
-/** Runs `fn`, swallowing what a handler throws (a handler must not break the reader). */
-export function safely(fn: () => void): void {
-  try {
-    fn();
-  } catch {
-    /* the handler's problem */
-  }
-}
-
 /** The {@link WatchCancel} a canceled result describes. */
 function cancelOf(r: WatchResult): WatchCancel {
-  let error: Error;
-  if (r.compactRevision > 0n) {
-    error = new CompactedError(r.compactRevision, { cause: r.cancelReason || undefined });
-  } else if (r.cancelReason) {
-    const { code, message } = parseCancelReason(r.cancelReason);
-    error = errorFromStatus(code, message, r.cancelReason);
-  } else {
-    error = new ClosedError('etcd cancelled the watcher');
-  }
-  return { compactRevision: r.compactRevision, reason: r.cancelReason, error };
+  return watchCancelOf(r.compactRevision, r.cancelReason);
 }
 
 function asObject(value: unknown): Json | undefined {
@@ -175,7 +159,7 @@ export class HttpWatchStream implements WatchStream {
     const m = asObject(msg) ?? {};
     if (m['error'] !== undefined) {
       const error = errorOfBody(m) ?? new ConnectionError('etcd sent an error frame on the watch');
-      if (isTokenError(error) && open.token) this.gateway.tokens?.invalidate(open.token);
+      this.gateway.tokens?.invalidateIfRefused(error, open.token);
       this.end(error);
       return false;
     }
@@ -185,24 +169,24 @@ export class HttpWatchStream implements WatchStream {
     if (r.canceled) {
       const cancel = cancelOf(r);
       if (isTokenError(cancel.error)) {
-        if (open.token) this.gateway.tokens?.invalidate(open.token);
+        this.gateway.tokens?.invalidateIfRefused(cancel.error, open.token);
         this.end(cancel.error);
         return false;
       }
-      if (r.created) safely(() => w.listener.onCreated(r.header));
+      if (r.created) callIsolated(() => w.listener.onCreated(r.header));
       if (w.done || this.ended) return false;
       w.done = true;
       this.watchers.delete(w);
-      safely(() => w.listener.onCanceled(cancel));
+      callIsolated(() => w.listener.onCanceled(cancel));
       return false;
     }
     if (r.created) {
-      safely(() => w.listener.onCreated(r.header));
-      if (r.events.length > 0 && !w.done && !this.ended) safely(() => w.listener.onEvents(r.events, r.header));
+      callIsolated(() => w.listener.onCreated(r.header));
+      if (r.events.length > 0 && !w.done && !this.ended) callIsolated(() => w.listener.onEvents(r.events, r.header));
       return true;
     }
-    if (r.events.length > 0) safely(() => w.listener.onEvents(r.events, r.header));
-    else safely(() => w.listener.onProgress(r.header));
+    if (r.events.length > 0) callIsolated(() => w.listener.onEvents(r.events, r.header));
+    else callIsolated(() => w.listener.onProgress(r.header));
     return true;
   }
 
@@ -249,6 +233,6 @@ export class HttpWatchStream implements WatchStream {
     }
     this.watchers.clear();
     this.onEnded(this);
-    if (error) safely(() => this.handlers.onError(error));
+    if (error) callIsolated(() => this.handlers.onError(error));
   }
 }

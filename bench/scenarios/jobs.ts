@@ -16,7 +16,8 @@
  */
 import { setMaxListeners } from 'node:events';
 import { connect, type Conclave } from '../../src/index.js';
-import { op, Store } from '../../src/recipes/store.js';
+import type { ConclaveClient } from '../../src/client/client.js';
+import { op } from '../../src/kit/store.js';
 
 export const CONSUMERS = 4;
 export const JOBS_CELLS = ['floor', 'dequeue', 'process'] as const;
@@ -49,12 +50,12 @@ async function fill(c: Conclave, name: string, n: number): Promise<void> {
 
 /** The floor: each consumer walks its share of the items with exactly two txns per item. */
 async function floor(clients: Conclave[], name: string, n: number): Promise<number> {
-  const stores = clients.map((c) => new Store(c as never));
+  const stores = clients.map((c) => (c as ConclaveClient).store);
   const items = await clients[0]!.getPrefix(`${name}/`);
   const t0 = performance.now();
   await Promise.all(
     stores.map(async (store, k) => {
-      const session = await store.core.session();
+      const session = await store.session();
       for (let i = k; i < items.length; i += CONSUMERS) {
         const kv = items[i]!;
         const key = store.key(kv.key);

@@ -43,7 +43,7 @@ function notImplemented(error: unknown): boolean {
 
 async function conclaveClient(endpoint: string): Promise<LockClient> {
   const { connect } = await import('../../src/index.js');
-  const { ConclaveClient } = await import('../../src/client.js');
+  const { ConclaveClient } = await import('../../src/client/client.js');
   const client = await connect({ endpoints: [endpoint], sessionTtlSeconds: LEASE_TTL_SECONDS });
   return {
     async warmUp() {

@@ -10,13 +10,12 @@
  * @module
  * @internal
  */
-import type { ConclaveClient } from '../client.js';
 import { abortErrorOf, CompactedError } from '../errors.js';
-import { checkWaitOptions, WaitScope } from '../locks/wait-scope.js';
+import { checkWaitOptions, WaitScope } from '../kit/wait-scope.js';
 import type { WaitOptions } from '../types.js';
 import type { Barrier } from './api.js';
-import { Inbox } from '../recipes/inbox.js';
-import { op, Store } from '../recipes/store.js';
+import { Inbox } from '../kit/inbox.js';
+import { op, Store } from '../kit/store.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -30,19 +29,15 @@ const EMPTY = new Uint8Array(0);
  * await gate.release();              // ...and are all released
  * ```
  */
-export function createBarrier(client: ConclaveClient, name: string): Barrier {
-  return new BarrierImpl(client, name);
+export function createBarrier(store: Store, name: string): Barrier {
+  return new BarrierImpl(store, name);
 }
 
 class BarrierImpl implements Barrier {
-  private readonly store: Store;
-
   constructor(
-    private readonly client: ConclaveClient,
+    private readonly store: Store,
     private readonly name: string,
-  ) {
-    this.store = new Store(client);
-  }
+  ) {}
 
   /** Creates the barrier key if absent (idempotent; Go's `Hold` fails instead when it exists). */
   async hold(): Promise<void> {
@@ -84,7 +79,7 @@ class BarrierImpl implements Barrier {
 
   /** Resolves true when the key is deleted at `fromRevision` or later, false when that history was compacted. */
   private async deleted(fromRevision: bigint, signal: AbortSignal): Promise<boolean> {
-    const inbox = new Inbox(this.client.watch(this.name, { fromRevision }));
+    const inbox = new Inbox(this.store.watch(this.name, { fromRevision }));
     try {
       for (;;) {
         const event = await inbox.next(signal);

@@ -23,16 +23,16 @@
  * @module
  * @internal
  */
-import type { SessionImpl } from '../core/session.js';
+import type { SessionImpl } from '../kit/store.js';
 import { abortErrorOf, ClosedError, CompactedError, ConclaveError, SessionLostError } from '../errors.js';
-import { deleteGuardedWithRetry } from '../locks/lock-keys.js';
-import { Backoff, sleep } from '../recipes/abort.js';
-import { BarrierFullError } from '../recipes/errors.js';
-import { Inbox } from '../recipes/inbox.js';
-import { op } from '../recipes/store.js';
-import { uniqueNanos } from '../recipes/unique-key.js';
-import type { TxnResponse } from '../transport/index.js';
-import type { Rev, WatchEvent } from '../types.js';
+import { deleteGuardedWithRetry } from '../kit/guarded-keys.js';
+import { Backoff, sleep } from '../backoff.js';
+import { BarrierFullError } from './errors.js';
+import { Inbox } from '../kit/inbox.js';
+import { op } from '../kit/store.js';
+import { uniqueNanos } from '../kit/unique-key.js';
+import type { Rev, TxnResponse } from '../transport/index.js';
+import type { WatchEvent } from '../types.js';
 import { byArrival, type BarrierLayout, type Snapshot } from './double-barrier-layout.js';
 
 const EMPTY = new Uint8Array(0);
@@ -124,9 +124,9 @@ async function findOwnKey(layout: BarrierLayout, stored: Uint8Array, session: Se
 
 /** Deletes a participant key (guarded), retried while its session lives; never rejects. */
 export function deleteOwnKey(layout: BarrierLayout, stored: Uint8Array, guard: { revision: Rev } | { lease: Rev }, session: SessionImpl): Promise<void> {
-  const { client } = layout;
-  const stillNeeded = (): boolean => session.state === 'alive' && !client.core.closed;
-  return deleteGuardedWithRetry(client, stored, guard, stillNeeded).catch(() => undefined);
+  const { store } = layout;
+  const stillNeeded = (): boolean => session.state === 'alive' && !store.closed;
+  return deleteGuardedWithRetry(store, stored, guard, stillNeeded).catch(() => undefined);
 }
 
 /**
@@ -199,14 +199,14 @@ export async function awaitRound(layout: BarrierLayout, mine: OwnKey, first: Sna
   const backoff = new Backoff(50, 1000);
   for (;;) {
     const view = new RoundView(layout, mine, snap);
-    const inbox = new Inbox(layout.client.watch(`${layout.name}/`, { prefix: true, fromRevision: snap.revision + 1n }));
+    const inbox = new Inbox(layout.store.watch(`${layout.name}/`, { prefix: true, fromRevision: snap.revision + 1n }));
     try {
       let verdict = view.verdict();
       for (;;) {
         if (verdict.kind === 'admitted') return verdict.ready;
         if (verdict.kind === 'refused') throw new BarrierFullError(`double barrier ${layout.name} filled up with ${layout.count} participants before this one`);
         if (verdict.kind === 'lost') {
-          throw layout.client.core.closed ? new ClosedError() : new SessionLostError(`double barrier ${layout.name}: the participant's key ${mine.key} vanished (session lost)`);
+          throw layout.store.closed ? new ClosedError() : new SessionLostError(`double barrier ${layout.name}: the participant's key ${mine.key} vanished (session lost)`);
         }
         let decided: Verdict | undefined;
         if (verdict.kind === 'open') {

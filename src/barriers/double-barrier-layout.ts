@@ -5,25 +5,22 @@
  * @module
  * @internal
  */
-import type { ConclaveClient } from '../client.js';
-import type { RequestOp, TxnResponse } from '../transport/index.js';
-import type { Rev } from '../types.js';
-import { op, rangeOf, Store } from '../recipes/store.js';
+import type { Rev, RequestOp, TxnResponse } from '../transport/index.js';
+import { op, rangeOf, Store } from '../kit/store.js';
 
 /** Where a double barrier's keys live. */
 export class BarrierLayout {
-  readonly store: Store;
   /** `${name}/waiters/` (user key). */
   readonly waitersPrefix: string;
   /** `${name}/ready` (user key). */
   readonly readyKey: string;
 
   constructor(
-    readonly client: ConclaveClient,
+    /** Where the keys live. */
+    readonly store: Store,
     readonly name: string,
     readonly count: number,
   ) {
-    this.store = new Store(client);
     this.waitersPrefix = `${name}/waiters/`;
     this.readyKey = `${name}/ready`;
   }

@@ -18,9 +18,9 @@
  * @internal
  */
 import { abortErrorOf } from '../errors.js';
-import { waitForDelete } from '../locks/wait-for-delete.js';
-import { op } from '../recipes/store.js';
-import type { Rev } from '../types.js';
+import { waitForDelete } from '../kit/wait-for-delete.js';
+import { op } from '../kit/store.js';
+import type { Rev } from '../transport/index.js';
 import { byArrival, type BarrierLayout, type Snapshot } from './double-barrier-layout.js';
 
 /** A participant that entered: its key, and the mod revision of the `ready` that admitted it. */
@@ -32,7 +32,7 @@ export interface Participant {
 
 /** Leaves for `me` (see the module doc). Rejects with the abort error of `signal`, `ClosedError`, or a failed call's error. */
 export async function leaveRound(layout: BarrierLayout, me: Participant, signal: AbortSignal): Promise<void> {
-  const { store, client } = layout;
+  const { store } = layout;
   const waiters = store.prefix(layout.waitersPrefix);
   for (;;) {
     if (signal.aborted) throw abortErrorOf(signal);
@@ -50,7 +50,7 @@ export async function leaveRound(layout: BarrierLayout, me: Participant, signal:
       if (mine) await store.deleteRange({ key: store.key(me.key) });
       awaited = lowest;
     }
-    await waitForDelete(client, waiters, [store.key(awaited)], snap.revision + 1n, signal);
+    await waitForDelete(store, waiters, [store.key(awaited)], snap.revision + 1n, signal);
   }
 }
 

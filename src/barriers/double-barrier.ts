@@ -20,14 +20,14 @@
  * @module
  * @internal
  */
-import type { ConclaveClient } from '../client.js';
 import { abortErrorOf, InvalidArgumentError } from '../errors.js';
-import { checkWaitOptions, WaitScope } from '../locks/wait-scope.js';
-import { BarrierFullError } from '../recipes/errors.js';
+import { checkWaitOptions, WaitScope } from '../kit/wait-scope.js';
+import { BarrierFullError } from './errors.js';
 import type { WaitOptions } from '../types.js';
 import type { DoubleBarrier } from './api.js';
 import { awaitRound, createOwnKey, deleteOwnKey } from './double-barrier-enter.js';
 import { BarrierLayout } from './double-barrier-layout.js';
+import type { Store } from '../kit/store.js';
 import { leaveRound, type Participant } from './double-barrier-leave.js';
 
 /**
@@ -41,8 +41,8 @@ import { leaveRound, type Participant } from './double-barrier-leave.js';
  * await round.leave();                        // resolves once all 3 have left
  * ```
  */
-export function createDoubleBarrier(client: ConclaveClient, name: string, count: number): DoubleBarrier {
-  return new DoubleBarrierImpl(new BarrierLayout(client, name, count));
+export function createDoubleBarrier(store: Store, name: string, count: number): DoubleBarrier {
+  return new DoubleBarrierImpl(new BarrierLayout(store, name, count));
 }
 
 class DoubleBarrierImpl implements DoubleBarrier {
@@ -58,7 +58,7 @@ class DoubleBarrierImpl implements DoubleBarrier {
     const scope = new WaitScope(opts);
     try {
       if (scope.signal.aborted) throw abortErrorOf(scope.signal);
-      const session = await this.layout.client.core.session({ signal: scope.signal });
+      const session = await this.layout.store.session({ signal: scope.signal });
       scope.link(session.signal);
       const { mine, snapshot } = await createOwnKey(this.layout, session, scope.signal);
       try {
@@ -82,7 +82,7 @@ class DoubleBarrierImpl implements DoubleBarrier {
       if (scope.signal.aborted) throw abortErrorOf(scope.signal);
       const me = this.entered.find((p) => !this.leaving.has(p));
       if (!me) throw new InvalidArgumentError(`leave() of double barrier ${this.layout.name} without a matching enter()`);
-      this.layout.client.core.checkOpen();
+      this.layout.store.checkOpen();
       this.leaving.add(me);
       try {
         await leaveRound(this.layout, me, scope.signal);

@@ -35,7 +35,7 @@ export type TransportName = 'grpc' | 'grpc-proxy' | 'http';
  * const client = await connect({
  *   endpoints: ['10.0.0.1:2379', '10.0.0.2:2379', '10.0.0.3:2379'],
  *   namespace: 'billing/',
- *   auth: { username: 'billing', password: process.env.ETCD_PASSWORD! },
+ *   auth: { username: 'billing', password: etcdPassword }, // e.g. read from the environment or a secret store
  *   sessionTtlSeconds: 15,
  *   dialTimeoutMs: 3000,
  * });

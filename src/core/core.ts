@@ -9,7 +9,7 @@ import { Log, SILENT } from '../logger.js';
 import { Subject, type Observable } from 'rxjs';
 import { toBytes } from '../bytes.js';
 import { ClosedError, type SessionLostError } from '../errors.js';
-import type { Namespace } from '../namespace.js';
+import type { Namespace } from './namespace.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import type { CallOptions, ResponseHeader, Transport } from '../transport/index.js';
 import type { CoreStats } from '../types.js';
@@ -47,7 +47,7 @@ export interface LostSession {
 const PROBE_INTERVAL_MS = 500;
 
 export class Core {
-  /** The client's transport, observed for connection failures (and measured, with telemetry). */
+  /** The client's transport, observed: every response header reported here, connection failures seen (and the wire measured, with telemetry). */
   readonly transport: Transport;
   readonly connection: ConnectionStatusMachine;
   readonly telemetry: Telemetry | undefined;
@@ -88,6 +88,7 @@ export class Core {
       },
     });
     this.transport = observeTransport(options.transport, {
+      answered: (header) => this.answered(header),
       failed: (error) => this.connection.failed(error),
       probes: this.telemetry,
       knownRevision: () => this.revision,
@@ -96,10 +97,10 @@ export class Core {
     this.root = options.root;
     this.sessionTtlSeconds = options.sessionTtlSeconds;
     this.maxRequestBytes = options.maxRequestBytes;
-    const observe = (h: ResponseHeader): void => this.observe(h);
-    this.watchHub = new WatchHub(this.transport, () => this.revision, observe, { log: this.log, ...options.watch });
-    this.leaseHub = new LeaseHub(this.transport, observe);
-    this.revoker = new LeaseRevoker(this.transport, observe);
+    // Every header they see reaches `answered` through the observed transport.
+    this.watchHub = new WatchHub(this.transport, () => this.revision, undefined, { log: this.log, ...options.watch });
+    this.leaseHub = new LeaseHub(this.transport);
+    this.revoker = new LeaseRevoker(this.transport);
     this.markers = new SessionMarkers(this.watchHub, this.root, randomId());
   }
 
@@ -107,7 +108,8 @@ export class Core {
     return this.closing !== undefined;
   }
 
-  observe(header: ResponseHeader): void {
+  /** etcd answered (reported by the observed transport only): the known revision moves on, the connection status sees a success. */
+  private answered(header: ResponseHeader): void {
     if (header.revision > this.revision) this.revision = header.revision;
     if (this.connection.awaitingSuccess) this.connection.succeeded();
   }
@@ -119,7 +121,7 @@ export class Core {
       this.probeTimer = undefined;
       if (!this.connection.down || this.closing) return;
       this.transport.status({ signal: AbortSignal.timeout(PROBE_INTERVAL_MS * 4) }).then(
-        (res) => this.observe(res.header),
+        () => undefined, // the answer reached `answered`
         () => this.probeWhileDown(),
       );
     }, PROBE_INTERVAL_MS);
@@ -137,7 +139,7 @@ export class Core {
   /** Grants a lease, keeps it alive on the shared stream, and watches its marker key (see `session-open.ts`). */
   async createSession(ttlSeconds: number, options: CallOptions = {}): Promise<SessionImpl> {
     this.checkOpen();
-    const deps: SessionOpenDeps = { transport: this.transport, revoker: this.revoker, observe: (h) => this.observe(h) };
+    const deps: SessionOpenDeps = { transport: this.transport, revoker: this.revoker };
     const grant = await grantLease(deps, ttlSeconds, options);
     const session = new SessionImpl(
       grant.id,

@@ -29,7 +29,7 @@
  * @module
  * @internal
  */
-import { ExponentialBackoff, type IBackoff } from 'cockatiel';
+import { Backoff } from '../backoff.js';
 import type { LeaseKeepAliveResponse, LeaseKeepAliveStream, ResponseHeader, Transport } from '../transport/index.js';
 import { MAX_TIMER_MS } from '../validate.js';
 
@@ -73,8 +73,8 @@ export interface KeptLease {
 export class LeaseHub {
   private readonly leases = new Map<bigint, LeaseEntry>();
   private stream: LeaseKeepAliveStream | undefined;
-  private backoff: IBackoff<unknown> | undefined;
-  private readonly backoffFactory = new ExponentialBackoff({ initialDelay: 50, maxDelay: 1000 });
+  /** Delays between stream reopens (the shared backoff); reset once etcd answers. */
+  private readonly backoff = new Backoff(50, 1000);
   private reopenTimer: ReturnType<typeof setTimeout> | undefined;
   private tickTimer: ReturnType<typeof setTimeout> | undefined;
   private tickAt = Infinity;
@@ -87,7 +87,8 @@ export class LeaseHub {
 
   constructor(
     private readonly transport: Transport,
-    private readonly observeHeader: (header: ResponseHeader) => void,
+    /** Also told every answer's header (the core needs none: its observed transport reports them). */
+    private readonly observeHeader?: ((header: ResponseHeader) => void) | undefined,
     private readonly now: () => number = () => performance.now(),
   ) {
     this.proxied = transport.name === 'grpc-proxy';
@@ -147,7 +148,7 @@ export class LeaseHub {
 
   private scheduleReopen(): void {
     if (this.closed || this.leases.size === 0) return;
-    this.backoff = this.backoff ? this.backoff.next(undefined) : this.backoffFactory.next();
+    const delay = this.backoff.next();
     this.reopenTimer = setTimeout(() => {
       this.reopenTimer = undefined;
       this.ensureStream();
@@ -158,12 +159,12 @@ export class LeaseHub {
         e.oldestUnanswered = 0;
       }
       this.tick();
-    }, this.backoff.duration);
+    }, delay);
   }
 
   private answered(res: LeaseKeepAliveResponse, current: boolean): void {
-    this.observeHeader(res.header);
-    if (current) this.backoff = undefined;
+    this.observeHeader?.(res.header);
+    if (current) this.backoff.reset();
     const entry = this.leases.get(res.id);
     if (!entry) return;
     if (res.ttl <= 0n) {
@@ -232,6 +233,6 @@ export class LeaseHub {
     this.stream = undefined;
     if (this.reopenTimer) clearTimeout(this.reopenTimer);
     this.reopenTimer = undefined;
-    this.backoff = undefined;
+    this.backoff.reset();
   }
 }

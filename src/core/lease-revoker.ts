@@ -11,17 +11,14 @@
  */
 import { Backoff } from '../backoff.js';
 import { ClosedError, ConclaveError } from '../errors.js';
-import type { ResponseHeader, Transport } from '../transport/index.js';
+import type { Transport } from '../transport/index.js';
 
 export class LeaseRevoker {
   /** Leases being revoked, with the promise of their first attempt. */
   private readonly pending = new Map<bigint, Promise<void>>();
   private readonly stop = new AbortController();
 
-  constructor(
-    private readonly transport: Transport,
-    private readonly observe: (header: ResponseHeader) => void,
-  ) {}
+  constructor(private readonly transport: Transport) {}
 
   /** Leases whose revoke has not been confirmed yet. */
   get outstanding(): number {
@@ -56,8 +53,7 @@ export class LeaseRevoker {
     const { signal } = this.stop;
     while (!signal.aborted) {
       try {
-        const res = await this.transport.leaseRevoke(id, { signal });
-        this.observe(res.header);
+        await this.transport.leaseRevoke(id, { signal });
         return;
       } catch (error) {
         firstDone();

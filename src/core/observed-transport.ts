@@ -1,16 +1,18 @@
 /**
- * Wraps the client's {@link Transport} (the seam itself is unchanged) to see
- * connection failures for the connection status: a unary call rejected with
- * `ConnectionError`, or with `TimeoutError` from the transport's own call
- * deadline (not the caller's signal: the HTTP gateway reports an unreachable
- * etcd that way), or a watch or keep-alive stream ended by a
- * `ConnectionError`. Successes are seen by the core itself (every response
- * header goes through `Core.observe`).
+ * Wraps the client's {@link Transport} (the seam itself is unchanged) so that
+ * the core sees the wire in one place:
+ * - every response header (each successful unary call, every watch message,
+ *   every keep-alive answer) is reported, before the caller sees it, so the
+ *   core's known revision stays fresh and the connection status sees the
+ *   success; no caller reports headers by hand;
+ * - connection failures: a unary call rejected with `ConnectionError`, or
+ *   with `TimeoutError` from the transport's own call deadline (not the
+ *   caller's signal: the HTTP gateway reports an unreachable etcd that way),
+ *   or a watch or keep-alive stream ended by a `ConnectionError`.
  *
  * With telemetry on, it also measures the wire: the round trip of each lease
  * keep-alive, and for each watch batch the time the watch hub takes to hand
- * it to every subscriber and the revision lag at delivery. Without telemetry
- * watchers and keep-alive streams are passed through untouched.
+ * it to every subscriber and the revision lag at delivery.
  * @module
  * @internal
  */
@@ -28,6 +30,8 @@ import type {
 } from '../transport/index.js';
 
 export interface TransportObserver {
+  /** etcd answered: the header of a response, a watch message or a keep-alive answer. */
+  answered(header: ResponseHeader): void;
   /** A call or stream failed for lack of a connection. */
   failed(error: Error): void;
   /** Telemetry probes, when telemetry is on. */
@@ -40,12 +44,26 @@ export interface TransportObserver {
 /** Unanswered keep-alive send times kept per lease (answers come in order). */
 const MAX_PENDING_SENDS = 8;
 
+/**
+ * The observed transport of `inner` (see the module).
+ *
+ * @example
+ * ```ts
+ * const transport = observeTransport(raw, { answered: (h) => core.seen(h), failed: (e) => status.failed(e), knownRevision: () => core.revision });
+ * ```
+ */
 export function observeTransport(inner: Transport, observer: TransportObserver): Transport {
-  const guard = <R>(call: Promise<R>, options: CallOptions | undefined): Promise<R> =>
-    call.catch((error: unknown) => {
-      if (error instanceof ConnectionError || (error instanceof TimeoutError && !options?.signal?.aborted)) observer.failed(error);
-      throw error;
-    });
+  const guard = <R extends { header: ResponseHeader }>(call: Promise<R>, options: CallOptions | undefined): Promise<R> =>
+    call.then(
+      (res) => {
+        observer.answered(res.header);
+        return res;
+      },
+      (error: unknown) => {
+        if (error instanceof ConnectionError || (error instanceof TimeoutError && !options?.signal?.aborted)) observer.failed(error);
+        throw error;
+      },
+    );
   const now = observer.now ?? (() => performance.now());
   const probes = observer.probes;
   return {
@@ -73,7 +91,15 @@ export function observeTransport(inner: Transport, observer: TransportObserver):
         if (error instanceof ConnectionError) observer.failed(error);
         handlers.onError(error);
       };
-      if (!probes) return inner.openLeaseKeepAlive({ onMessage: (m) => handlers.onMessage(m), onError });
+      if (!probes) {
+        return inner.openLeaseKeepAlive({
+          onMessage: (res) => {
+            observer.answered(res.header);
+            handlers.onMessage(res);
+          },
+          onError,
+        });
+      }
       const sent = new Map<bigint, number[]>();
       const stream = inner.openLeaseKeepAlive({
         onMessage: (res) => {
@@ -81,6 +107,7 @@ export function observeTransport(inner: Transport, observer: TransportObserver):
           const at = pending?.shift();
           if (pending && pending.length === 0) sent.delete(res.id);
           if (at !== undefined) probes.keepAliveRoundTrip(now() - at);
+          observer.answered(res.header);
           handlers.onMessage(res);
         },
         onError,
@@ -98,18 +125,39 @@ export function observeTransport(inner: Transport, observer: TransportObserver):
 
     openWatch(handlers: StreamHandlers<ResponseHeader>): WatchStream {
       const stream = inner.openWatch({
-        onMessage: (header) => handlers.onMessage(header),
+        onMessage: (header) => {
+          observer.answered(header);
+          handlers.onMessage(header);
+        },
         onError: (error) => {
           if (error instanceof ConnectionError) observer.failed(error);
           handlers.onError(error);
         },
       });
-      if (!probes) return stream;
       return {
-        watch: (request, listener) => stream.watch(request, measured(listener, probes, observer, now)),
+        watch: (request, listener) => stream.watch(request, heard(probes ? measured(listener, probes, observer, now) : listener, observer)),
         requestProgress: () => stream.requestProgress(),
         close: () => stream.close(),
       };
+    },
+  };
+}
+
+/** The listener, reporting each message's header first. */
+function heard(listener: WatcherListener, observer: TransportObserver): WatcherListener {
+  return {
+    onCreated: (header) => {
+      observer.answered(header);
+      listener.onCreated(header);
+    },
+    onProgress: (header) => {
+      observer.answered(header);
+      listener.onProgress(header);
+    },
+    onCanceled: (cancel) => listener.onCanceled(cancel),
+    onEvents: (events, header) => {
+      observer.answered(header);
+      listener.onEvents(events, header);
     },
   };
 }

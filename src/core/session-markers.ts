@@ -7,8 +7,8 @@
  * @internal
  */
 import { concat, hex, prefixEnd, toBytes } from '../bytes.js';
-import type { Namespace } from '../namespace.js';
-import type { Bytes } from '../types.js';
+import type { Namespace } from './namespace.js';
+import type { Bytes } from '../transport/index.js';
 import type { WatchHub } from './watch-hub.js';
 
 export class SessionMarkers {

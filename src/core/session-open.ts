@@ -18,8 +18,7 @@
  */
 import { Backoff, sleep } from '../backoff.js';
 import { ConclaveError, ConnectionError } from '../errors.js';
-import type { CallOptions, PutResponse, ResponseHeader, Transport } from '../transport/index.js';
-import type { Bytes } from '../types.js';
+import type { Bytes, CallOptions, PutResponse, Transport } from '../transport/index.js';
 import type { LeaseRevoker } from './lease-revoker.js';
 
 /** A granted lease: its id, TTL, and the monotonic time its TTL is counted from. */
@@ -34,7 +33,6 @@ export interface GrantedLease {
 export interface SessionOpenDeps {
   transport: Transport;
   revoker: LeaseRevoker;
-  observe: (header: ResponseHeader) => void;
   /** Monotonic clock (ms). */
   now?: () => number;
 }
@@ -100,7 +98,6 @@ async function grantWithId(
     sentAt = now();
     try {
       const res = await deps.transport.leaseGrant({ ttl: BigInt(ttlSeconds), id }, options);
-      deps.observe(res.header);
       ttl = Number(res.ttl);
       break;
     } catch (error) {
@@ -117,7 +114,6 @@ async function grantWithId(
   // Applied at an unknown time since `sentAt`: ask etcd how long it has left.
   const askedAt = now();
   const left = await deps.transport.leaseTimeToLive(id, options);
-  deps.observe(left.header);
   if (left.ttl <= 0n) return undefined;
   const grantedTtl = Number(left.grantedTtl) || ttl;
   // etcd rounds the remaining seconds down: the lease lives at least until askedAt + left.ttl s.
@@ -132,9 +128,7 @@ export async function putMarker(deps: SessionOpenDeps, key: Bytes, value: Bytes,
   const backoff = new Backoff(50, 1000);
   for (let attempt = 1; ; attempt++) {
     try {
-      const res = await deps.transport.put({ key, value, lease }, options);
-      deps.observe(res.header);
-      return res;
+      return await deps.transport.put({ key, value, lease }, options);
     } catch (error) {
       const leaseGone = error instanceof ConclaveError && error.message.includes('requested lease not found');
       if (attempt >= ATTEMPTS || leaseGone || !retryable(error, options)) throw error;

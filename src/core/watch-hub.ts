@@ -43,8 +43,8 @@
  * @module
  * @internal
  */
+import { Backoff } from '../backoff.js';
 import type { Log } from '../logger.js';
-import { ExponentialBackoff, type IBackoff } from 'cockatiel';
 import { hex } from '../bytes.js';
 import { CompactedError } from '../errors.js';
 import type { ResponseHeader, Transport, WatchCancel, WatchStream, WatcherHandle, WatcherListener, WireEvent } from '../transport/index.js';
@@ -76,8 +76,8 @@ export class WatchHub {
   private readonly catchUps = new Set<Subscription>();
   private stream: WatchStream | undefined;
   private state: StreamState = 'idle';
-  private backoff: IBackoff<unknown> | undefined;
-  private readonly backoffFactory = new ExponentialBackoff({ initialDelay: 50, maxDelay: 1000 });
+  /** Delays between stream reopens (the shared backoff); reset once etcd answers. */
+  private readonly backoff = new Backoff(50, 1000);
   private reopenTimer: ReturnType<typeof setTimeout> | undefined;
   private watchdog: ReturnType<typeof setInterval> | undefined;
   private lastMessageAt = 0;
@@ -89,8 +89,8 @@ export class WatchHub {
     private readonly transport: Transport,
     /** The highest store revision the client has seen; live subscriptions start after it. */
     private readonly knownRevision: () => bigint,
-    /** Reports every header seen, so the client's known revision stays fresh. */
-    private readonly observeHeader: (header: ResponseHeader) => void,
+    /** Also told every header seen (the core needs none: its observed transport reports them). */
+    private readonly observeHeader?: ((header: ResponseHeader) => void) | undefined,
     private readonly options: WatchHubOptions = {},
   ) {}
 
@@ -230,7 +230,7 @@ export class WatchHub {
         if (broadcast.handle !== handle) return;
         broadcast.acknowledge(header.revision);
         if (header.revision < start) broadcast.confirm();
-        this.backoff = undefined;
+        this.backoff.reset();
         this.mergeCatchUpsOf(broadcast);
       },
       onEvents: (events, header) => {
@@ -281,7 +281,7 @@ export class WatchHub {
         onCreated: (header) => {
           this.heard(header);
           if (sub.catchUp === handle && header.revision < start) sub.confirmed = true;
-          this.backoff = undefined;
+          this.backoff.reset();
         },
         onEvents: (events, header) => {
           this.heard(header);
@@ -370,11 +370,11 @@ export class WatchHub {
     if (this.state === 'closed') return;
     this.state = 'backoff';
     this.stopTimers();
-    this.backoff = this.backoff ? this.backoff.next(undefined) : this.backoffFactory.next();
+    const delay = this.backoff.next();
     this.reopenTimer = setTimeout(() => {
       this.reopenTimer = undefined;
       this.reopen();
-    }, this.backoff.duration);
+    }, delay);
   }
 
   /** Recreates every watcher from the revision after the last one it delivered. */
@@ -389,7 +389,7 @@ export class WatchHub {
   private heard(header: ResponseHeader): void {
     this.lastMessageAt = performance.now();
     this.progressAskedAt = 0;
-    this.observeHeader(header);
+    this.observeHeader?.(header);
   }
 
   /** Detects a silent stream: asks for progress, and reopens if nothing at all comes back. */

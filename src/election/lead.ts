@@ -25,26 +25,24 @@
  * @module
  * @internal
  */
-import { hex } from '../bytes.js';
-import type { ConclaveClient } from '../client.js';
-import type { Core } from '../core/core.js';
-import { ConclaveError, InvalidArgumentError } from '../errors.js';
 import { Backoff, sleep } from '../backoff.js';
-import { storedPrefix } from '../locks/lock-keys.js';
-import type { Bytes } from '../types.js';
+import { hex } from '../bytes.js';
+import { ConclaveError, InvalidArgumentError } from '../errors.js';
+import { Registry } from '../kit/registry.js';
+import type { Store } from '../kit/store.js';
+import type { Bytes } from '../transport/index.js';
 import type { Election, LeadOptions, Leadership } from './api.js';
 import { checkSignal, checkValue } from '../validate.js';
 
 /** A term shorter than this counts as "ended quickly": the next campaign backs off more. */
 const QUICK_TERM_MS = 5_000;
 
-const gates = new WeakMap<Core, Map<string, Promise<void>>>();
+/** The turn being taken of each election (by stored prefix), per connection. */
+const gates = new Registry<Promise<void>>();
 
-/** Takes the local turn of `id` in `core`: resolves with the function that hands it on. */
-async function takeGate(core: Core, id: string, signal?: AbortSignal): Promise<() => void> {
-  let byId = gates.get(core);
-  if (!byId) gates.set(core, (byId = new Map()));
-  const map = byId;
+/** Takes the local turn of `id` in `store`'s connection: resolves with the function that hands it on. */
+async function takeGate(store: Store, id: string, signal?: AbortSignal): Promise<() => void> {
+  const map = gates.table(store.connection);
   for (;;) {
     const busy = map.get(id);
     if (!busy) break;
@@ -81,7 +79,8 @@ function abortPromise(signal?: AbortSignal): Promise<void> {
  * ```
  */
 export async function lead(
-  client: ConclaveClient,
+  store: Store,
+  reportError: (error: Error) => void,
   election: Election,
   name: string,
   value: string | Bytes,
@@ -97,20 +96,20 @@ export async function lead(
     try {
       if (opts.onError) opts.onError(error);
       else {
-        client.core.log.error('leader work failed; resigning and campaigning again', { election: name, error });
-        client.events.emit('error', error instanceof Error ? error : new Error(String(error)));
+        store.log.error('leader work failed; resigning and campaigning again', { election: name, error });
+        reportError(error instanceof Error ? error : new Error(String(error)));
       }
     } catch {
       // A throwing error handler must not stop the loop.
     }
   };
-  const gateId = hex(storedPrefix(client, `${name}/`).key);
+  const gateId = hex(store.prefix(`${name}/`).key);
   const backoff = new Backoff(100, 5_000);
   while (!signal?.aborted) {
-    client.core.checkOpen();
+    store.checkOpen();
     let release: () => void;
     try {
-      release = await takeGate(client.core, gateId, signal);
+      release = await takeGate(store, gateId, signal);
     } catch {
       return; // aborted while another lead of this process held the turn
     }
@@ -121,11 +120,11 @@ export async function lead(
         term = await election.campaign(value, signal ? { signal } : {});
       } catch (error) {
         if (signal?.aborted) return;
-        client.core.checkOpen();
+        store.checkOpen();
         if (!(error instanceof ConclaveError) || !error.retryable) throw error;
       }
       if (term) quick = await runTerm(term, work, report, signal);
-      client.core.checkOpen();
+      store.checkOpen();
     } finally {
       release();
     }

@@ -7,16 +7,15 @@
 import { Observable, ReplaySubject, share } from 'rxjs';
 import { Backoff } from '../backoff.js';
 import { hex } from '../bytes.js';
-import type { ConclaveClient } from '../client.js';
 import { ClosedError, CompactedError, ConclaveError } from '../errors.js';
-import { storedPrefix, userKey } from '../locks/lock-keys.js';
-import { isOwnKey, SESSION_SUFFIX, shapeOf } from '../locks/own-keys.js';
+import { isOwnKey, SESSION_SUFFIX, shapeOf } from '../kit/own-keys.js';
+import type { Store } from '../kit/store.js';
 import type { WireKeyValue } from '../transport/index.js';
 import type { Leader } from './api.js';
 
 /** The user-facing leader of a candidate key. */
-export function toLeader(client: ConclaveClient, kv: WireKeyValue): Leader {
-  return { key: userKey(client, kv.key), value: kv.value, revision: kv.createRevision };
+export function toLeader(store: Store, kv: WireKeyValue): Leader {
+  return { key: store.userKey(kv.key), value: kv.value, revision: kv.createRevision };
 }
 
 /**
@@ -34,16 +33,15 @@ export function toLeader(client: ConclaveClient, kv: WireKeyValue): Leader {
  *
  * @example
  * ```ts
- * leaderStream(client, 'scheduler').subscribe((l) => console.log(l ? utf8(l.value) : 'no leader'));
+ * leaderStream(store, 'scheduler').subscribe((l) => console.log(l ? utf8(l.value) : 'no leader'));
  * ```
  */
-export function leaderStream(client: ConclaveClient, name: string): Observable<Leader | undefined> {
-  const prefix = storedPrefix(client, `${name}/`);
+export function leaderStream(store: Store, name: string): Observable<Leader | undefined> {
+  const prefix = store.prefix(`${name}/`);
   // Candidates of a longer name (`${name}/x/<lease>`) share the prefix; they are not candidates here.
   const shape = shapeOf(prefix, SESSION_SUFFIX);
   const source = new Observable<Leader | undefined>((subscriber) => {
-    const { core } = client;
-    if (core.closed) {
+    if (store.closed) {
       subscriber.error(new ClosedError());
       return undefined;
     }
@@ -62,23 +60,21 @@ export function leaderStream(client: ConclaveClient, name: string): Observable<L
       if (emitted && same) return;
       emitted = true;
       shown = best;
-      subscriber.next(best && toLeader(client, best));
+      subscriber.next(best && toLeader(store, best));
     };
 
     const start = (): void => {
       retryTimer = undefined;
       if (stopped) return;
-      core.transport.range({ ...prefix, sortOrder: 'ascend', sortTarget: 'create' }).then(
+      store.range({ ...prefix, sortOrder: 'ascend', sortTarget: 'create' }).then(
         (res) => {
           if (stopped) return;
-          core.observe(res.header);
           backoff.reset();
           candidates.clear();
           for (const kv of res.kvs) if (isOwnKey(shape, kv.key)) candidates.set(hex(kv.key), kv);
           publish();
           let failed = false;
-          const unsubscribe = core.watchHub.subscribe({ ...prefix, prevKv: false }, res.header.revision + 1n, {
-            prefixLength: 0,
+          const unsubscribe = store.watchStored(prefix, res.header.revision + 1n, {
             next: (batch) => {
               if (stopped || failed) return;
               for (const e of batch.events) {
@@ -105,7 +101,7 @@ export function leaderStream(client: ConclaveClient, name: string): Observable<L
         },
         (error: unknown) => {
           if (stopped) return;
-          if (core.closed) subscriber.complete(); // closed while reading: end like the watch does
+          if (store.closed) subscriber.complete(); // closed while reading: end like the watch does
           else if (error instanceof ConclaveError && error.retryable) retryTimer = setTimeout(start, backoff.next());
           else subscriber.error(error);
         },

@@ -6,8 +6,8 @@
  */
 import { toBytes } from '../bytes.js';
 import { LockLostError } from '../errors.js';
-import { HeldLock, type HeldLockInit } from '../locks/held-lock.js';
-import type { Bytes, Rev } from '../types.js';
+import { HeldLock, type HeldLockInit } from '../kit/held-lock.js';
+import type { Bytes, Rev } from '../transport/index.js';
 import type { Leadership } from './api.js';
 import { checkSize, checkValue } from '../validate.js';
 
@@ -41,7 +41,7 @@ export class LeadershipImpl extends HeldLock implements Leadership {
   async proclaim(value: string | Bytes): Promise<void> {
     checkValue(value);
     const bytes = toBytes(value);
-    checkSize(this.storedKey, bytes, this.client.core.maxRequestBytes);
+    checkSize(this.storedKey, bytes, this.store.maxRequestBytes);
     await this.fenced({ put: { key: this.storedKey, value: bytes, lease: this.session.lease } });
   }
 

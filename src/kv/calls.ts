@@ -1,16 +1,16 @@
 /**
  * The key-value calls of the client (`get`, `getPrefix`, `put`, `delete`) with
  * their options: every option checked before anything is sent, keys mapped
- * through the client's namespace, `{ signal, timeoutMs }` bounding the call.
+ * through the store's namespace, `{ signal, timeoutMs }` bounding the call.
  * @module
  * @internal
  */
 import { toBytes } from '../bytes.js';
-import type { ConclaveClient } from '../client.js';
 import { InvalidArgumentError } from '../errors.js';
-import { toKeyValue } from '../kv.js';
-import { checkWaitOptions, WaitScope } from '../locks/wait-scope.js';
-import type { Bytes, KeyValue, Rev, WaitOptions } from '../types.js';
+import type { Store } from '../kit/store.js';
+import { checkWaitOptions, WaitScope } from '../kit/wait-scope.js';
+import type { Bytes, Rev } from '../transport/index.js';
+import type { KeyValue, WaitOptions } from '../types.js';
 import { checkKey, checkPrefix, checkRevision, checkSize, checkValue } from '../validate.js';
 import type { DeleteOptions, GetOptions, GetPrefixOptions, PutOptions } from './api.js';
 
@@ -27,17 +27,17 @@ export function checkFlag(value: unknown, what: string): void {
 }
 
 /**
- * Runs one call of `client` under the scope of `opts` (`signal`, `timeoutMs`):
+ * Runs one call on `store` under the scope of `opts` (`signal`, `timeoutMs`):
  * `ClosedError` after close, `AbortError`/`TimeoutError` when the scope aborts
  * (the transport cancels the request; one that etcd never received writes nothing).
  *
  * @example
  * ```ts
- * const res = await scoped(client, { timeoutMs: 500 }, (signal) => client.core.transport.range({ key }, { signal }));
+ * const res = await scoped(store, { timeoutMs: 500 }, (signal) => store.range({ key }, signal));
  * ```
  */
-export async function scoped<T>(client: ConclaveClient, opts: WaitOptions, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  client.core.checkOpen();
+export async function scoped<T>(store: Store, opts: WaitOptions, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  store.checkOpen();
   const scope = new WaitScope(opts);
   try {
     return await call(scope.signal);
@@ -51,19 +51,16 @@ export async function scoped<T>(client: ConclaveClient, opts: WaitOptions, call:
  *
  * @example
  * ```ts
- * const kv = await getKey(client, 'config/mode', { revision: 42n });
+ * const kv = await getKey(store, 'config/mode', { revision: 42n });
  * ```
  */
-export async function getKey(client: ConclaveClient, key: string, options?: GetOptions): Promise<KeyValue | undefined> {
+export async function getKey(store: Store, key: string, options?: GetOptions): Promise<KeyValue | undefined> {
   checkKey(key);
   const opts = checkOptions(options);
   if (opts.revision !== undefined) checkRevision(opts.revision, 'revision');
-  const res = await scoped(client, opts, (signal) =>
-    client.core.transport.range({ key: client.ns.key(toBytes(key)), revision: opts.revision }, { signal }),
-  );
-  client.core.observe(res.header);
+  const res = await scoped(store, opts, (signal) => store.range({ key: store.key(key), revision: opts.revision }, signal));
   const kv = res.kvs[0];
-  return kv && toKeyValue(kv, client.ns.prefix.length);
+  return kv && store.toKeyValue(kv);
 }
 
 /**
@@ -71,10 +68,10 @@ export async function getKey(client: ConclaveClient, key: string, options?: GetO
  *
  * @example
  * ```ts
- * const page = await getPrefixKeys(client, 'jobs/', { limit: 100, keysOnly: true });
+ * const page = await getPrefixKeys(store, 'jobs/', { limit: 100, keysOnly: true });
  * ```
  */
-export async function getPrefixKeys(client: ConclaveClient, prefix: string, options?: GetPrefixOptions): Promise<KeyValue[]> {
+export async function getPrefixKeys(store: Store, prefix: string, options?: GetPrefixOptions): Promise<KeyValue[]> {
   checkPrefix(prefix);
   const opts = checkOptions(options);
   if (opts.revision !== undefined) checkRevision(opts.revision, 'revision');
@@ -83,7 +80,7 @@ export async function getPrefixKeys(client: ConclaveClient, prefix: string, opti
     throw new InvalidArgumentError(`limit must be a non-negative integer, got ${String(limit)}`);
   }
   checkFlag(opts.keysOnly, 'keysOnly');
-  const range = client.ns.prefixRange(toBytes(prefix));
+  const range = store.prefix(prefix);
   const request = {
     ...range,
     sortOrder: 'ascend' as const,
@@ -92,10 +89,8 @@ export async function getPrefixKeys(client: ConclaveClient, prefix: string, opti
     limit: limit ? BigInt(limit) : undefined,
     keysOnly: opts.keysOnly === true ? true : undefined,
   };
-  const res = await scoped(client, opts, (signal) => client.core.transport.range(request, { signal }));
-  client.core.observe(res.header);
-  const depth = client.ns.prefix.length;
-  return res.kvs.map((kv) => toKeyValue(kv, depth));
+  const res = await scoped(store, opts, (signal) => store.range(request, signal));
+  return res.kvs.map((kv) => store.toKeyValue(kv));
 }
 
 /**
@@ -103,19 +98,18 @@ export async function getPrefixKeys(client: ConclaveClient, prefix: string, opti
  *
  * @example
  * ```ts
- * const { revision } = await putKey(client, 'config/mode', 'active', { timeoutMs: 2000 });
+ * const { revision } = await putKey(store, 'config/mode', 'active', { timeoutMs: 2000 });
  * ```
  */
-export async function putKey(client: ConclaveClient, key: string, value: string | Bytes, options?: PutOptions): Promise<{ revision: Rev }> {
+export async function putKey(store: Store, key: string, value: string | Bytes, options?: PutOptions): Promise<{ revision: Rev }> {
   checkKey(key);
   checkValue(value);
   const opts = checkOptions(options);
   if (opts.lease !== undefined) checkRevision(opts.lease, 'lease');
-  const stored = client.ns.key(toBytes(key));
+  const stored = store.key(key);
   const bytes = toBytes(value);
-  checkSize(stored, bytes, client.core.maxRequestBytes);
-  const res = await scoped(client, opts, (signal) => client.core.transport.put({ key: stored, value: bytes, lease: opts.lease }, { signal }));
-  client.core.observe(res.header);
+  checkSize(stored, bytes, store.maxRequestBytes);
+  const res = await scoped(store, opts, (signal) => store.put({ key: stored, value: bytes, lease: opts.lease }, signal));
   return { revision: res.header.revision };
 }
 
@@ -124,16 +118,15 @@ export async function putKey(client: ConclaveClient, key: string, value: string 
  *
  * @example
  * ```ts
- * const { deleted } = await deleteKeys(client, 'tmp/', { prefix: true });
+ * const { deleted } = await deleteKeys(store, 'tmp/', { prefix: true });
  * ```
  */
-export async function deleteKeys(client: ConclaveClient, key: string, options?: DeleteOptions): Promise<{ deleted: number; revision: Rev }> {
+export async function deleteKeys(store: Store, key: string, options?: DeleteOptions): Promise<{ deleted: number; revision: Rev }> {
   const opts = checkOptions(options);
   checkFlag(opts.prefix, 'prefix');
   if (opts.prefix) checkPrefix(key);
   else checkKey(key);
-  const range = opts.prefix ? client.ns.prefixRange(toBytes(key)) : { key: client.ns.key(toBytes(key)) };
-  const res = await scoped(client, opts, (signal) => client.core.transport.deleteRange(range, { signal }));
-  client.core.observe(res.header);
+  const range = opts.prefix ? store.prefix(key) : { key: store.key(key) };
+  const res = await scoped(store, opts, (signal) => store.deleteRange(range, signal));
   return { deleted: Number(res.deleted), revision: res.header.revision };
 }

@@ -9,11 +9,10 @@
  * @internal
  */
 import { toBytes } from '../bytes.js';
-import type { ConclaveClient } from '../client.js';
 import { abortErrorOf, CompactedError, InvalidArgumentError } from '../errors.js';
-import { WaitScope } from '../locks/wait-scope.js';
-import type { Compare as WireCompare, RangeRequest, RequestOp, WireKeyValue } from '../transport/index.js';
-import type { Bytes, Rev } from '../types.js';
+import type { Store } from '../kit/store.js';
+import { WaitScope } from '../kit/wait-scope.js';
+import type { Bytes, Compare as WireCompare, RangeRequest, RequestOp, Rev, WireKeyValue } from '../transport/index.js';
 import { checkKey, checkValue } from '../validate.js';
 import type { Stm, StmIsolation, StmOptions } from './api.js';
 import { checkOptions } from './calls.js';
@@ -57,7 +56,7 @@ class StmAttempt implements Stm {
   snapshotLost = false;
 
   constructor(
-    private readonly client: ConclaveClient,
+    private readonly store: Store,
     private readonly isolation: StmIsolation,
     private readonly signal: AbortSignal,
     private readonly prefetch: Prefetch | undefined,
@@ -108,7 +107,7 @@ class StmAttempt implements Stm {
   }
 
   private stored(key: string): Bytes {
-    return this.client.ns.key(toBytes(key));
+    return this.store.key(key);
   }
 
   /** A key of the read set: read once per attempt (Go's `fetch`). */
@@ -143,8 +142,7 @@ class StmAttempt implements Stm {
   }
 
   private async range(request: RangeRequest): Promise<Read> {
-    const res = await this.client.core.transport.range(request, { signal: this.signal });
-    this.client.core.observe(res.header);
+    const res = await this.store.range(request, this.signal);
     return { kv: res.kvs[0], rev: res.header.revision };
   }
 
@@ -178,8 +176,7 @@ class StmAttempt implements Stm {
     // Serializable levels fetch the read set in the failure branch, for the next attempt.
     const failure: RequestOp[] = this.snapshotLevel ? keys.map((key) => ({ range: { key: this.stored(key) } })) : [];
     // Not cancelled by the signal: once sent, a commit is reported as it happened.
-    const res = await this.client.core.transport.txn({ compare, success, failure });
-    this.client.core.observe(res.header);
+    const res = await this.store.txn({ compare, success, failure });
     if (res.succeeded) return { committed: true };
     if (!this.snapshotLevel) return { committed: false, prefetch: undefined };
     const prefetched = new Map<string, Read>();
@@ -234,24 +231,24 @@ function checkStmOptions(options: StmOptions | undefined): { isolation: StmIsola
  *
  * @example
  * ```ts
- * const next = await runStm(client, async (tx) => {
+ * const next = await runStm(store, async (tx) => {
  *   const n = Number(new TextDecoder().decode((await tx.get('seq')) ?? new Uint8Array())) + 1;
  *   tx.put('seq', String(n));
  *   return n;
  * });
  * ```
  */
-export async function runStm<R>(client: ConclaveClient, fn: (tx: Stm) => Promise<R>, options?: StmOptions): Promise<R> {
+export async function runStm<R>(store: Store, fn: (tx: Stm) => Promise<R>, options?: StmOptions): Promise<R> {
   if (typeof fn !== 'function') throw new InvalidArgumentError('stm needs a function');
   const { isolation, maxRetries, opts } = checkStmOptions(options);
-  client.core.checkOpen();
+  store.checkOpen();
   const scope = new WaitScope(opts);
   try {
     let prefetch: Prefetch | undefined;
     for (let attempt = 1; ; attempt++) {
       if (scope.signal.aborted) throw abortErrorOf(scope.signal);
-      client.core.checkOpen();
-      const tx = new StmAttempt(client, isolation, scope.signal, prefetch);
+      store.checkOpen();
+      const tx = new StmAttempt(store, isolation, scope.signal, prefetch);
       const ran = await runAttempt(tx, fn, scope.signal);
       if (ran.committed) return ran.result;
       prefetch = ran.prefetch;

@@ -6,10 +6,9 @@
  * @internal
  */
 import { toBytes } from '../bytes.js';
-import type { ConclaveClient } from '../client.js';
 import { InvalidArgumentError } from '../errors.js';
-import { toKeyValue } from '../kv.js';
-import type { Namespace } from '../namespace.js';
+import { toKeyValue } from '../kit/key-values.js';
+import type { Store } from '../kit/store.js';
 import type { Compare as WireCompare, CompareResult, RequestOp, ResponseOp, TxnRequest, TxnResponse } from '../transport/index.js';
 import type { WaitOptions } from '../types.js';
 import { checkKey, checkPrefix, checkRevision, checkValue } from '../validate.js';
@@ -30,13 +29,16 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null;
 }
 
-function compareToWire(ns: Namespace, c: unknown, at: string): WireCompare {
+/** The key math of a {@link Store}: stored keys and prefix ranges of user keys. */
+type KeyMath = Pick<Store, 'key' | 'prefix'>;
+
+function compareToWire(ns: KeyMath, c: unknown, at: string): WireCompare {
   if (!isObject(c)) throw new InvalidArgumentError(`${at} must be an object`);
   const { key, target, op, operand } = c as unknown as Compare;
   checkKey(key, `${at}.key`);
   const result = Object.hasOwn(OPS, op) ? OPS[op] : undefined;
   if (result === undefined) throw new InvalidArgumentError(`${at}.op must be one of == != < >, got ${String(op)}`);
-  const stored = ns.key(toBytes(key));
+  const stored = ns.key(key);
   if (target === 'value') {
     checkValue(operand, `${at}.operand`);
     return { target: 'value', result, key: stored, value: toBytes(operand) };
@@ -49,17 +51,17 @@ function compareToWire(ns: Namespace, c: unknown, at: string): WireCompare {
   return { target: wireTarget, result, key: stored, value: operand };
 }
 
-function range(ns: Namespace, key: unknown, prefix: unknown, at: string): { key: Uint8Array; rangeEnd?: Uint8Array } {
+function range(ns: KeyMath, key: unknown, prefix: unknown, at: string): { key: Uint8Array; rangeEnd?: Uint8Array } {
   checkFlag(prefix, `${at}.prefix`);
   if (prefix === true) {
     checkPrefix(key, `${at}.key`);
-    return ns.prefixRange(toBytes(key));
+    return ns.prefix(key);
   }
   checkKey(key, `${at}.key`);
-  return { key: ns.key(toBytes(key)) };
+  return { key: ns.key(key) };
 }
 
-function opToWire(ns: Namespace, op: unknown, at: string): RequestOp {
+function opToWire(ns: KeyMath, op: unknown, at: string): RequestOp {
   if (!isObject(op)) throw new InvalidArgumentError(`${at} must be an object`);
   const kinds = ['put', 'get', 'delete'].filter((k) => op[k] !== undefined);
   if (kinds.length !== 1) throw new InvalidArgumentError(`${at} must have exactly one of put, get, delete`);
@@ -70,7 +72,7 @@ function opToWire(ns: Namespace, op: unknown, at: string): RequestOp {
     checkKey(key, `${at}.put.key`);
     checkValue(value, `${at}.put.value`);
     if (lease !== undefined) checkRevision(lease, `${at}.put.lease`);
-    return { put: { key: ns.key(toBytes(key)), value: toBytes(value), lease } };
+    return { put: { key: ns.key(key), value: toBytes(value), lease } };
   }
   if (kinds[0] === 'get') {
     const r = range(ns, body['key'], body['prefix'], `${at}.get`);
@@ -105,7 +107,7 @@ function checkOverlaps(ops: RequestOp[], name: string): void {
   }
 }
 
-function branch(ns: Namespace, ops: unknown, name: string): RequestOp[] {
+function branch(ns: KeyMath, ops: unknown, name: string): RequestOp[] {
   if (ops === undefined) return [];
   if (!Array.isArray(ops)) throw new InvalidArgumentError(`${name} must be an array`);
   const wire = ops.map((op, i) => opToWire(ns, op, `${name}[${i}]`));
@@ -125,15 +127,15 @@ function requestBytes(req: TxnRequest): number {
 }
 
 /**
- * Checks `spec` and turns it into a wire transaction in `ns`; throws
+ * Checks `spec` and turns it into a wire transaction in `ns`'s namespace; throws
  * `InvalidArgumentError` on bad input (nothing is sent).
  *
  * @example
  * ```ts
- * const req = txnToWire(client.ns, { compare: [{ key: 'k', target: 'version', op: '==', operand: 0n }], success: [{ put: { key: 'k', value: 'v' } }] }, max);
+ * const req = txnToWire(store, { compare: [{ key: 'k', target: 'version', op: '==', operand: 0n }], success: [{ put: { key: 'k', value: 'v' } }] }, max);
  * ```
  */
-export function txnToWire(ns: Namespace, spec: unknown, maxRequestBytes: number): TxnRequest {
+export function txnToWire(ns: KeyMath, spec: unknown, maxRequestBytes: number): TxnRequest {
   if (!isObject(spec)) throw new InvalidArgumentError('txn spec must be an object');
   const { compare, success, failure } = spec as TxnSpec;
   if (compare !== undefined && !Array.isArray(compare)) throw new InvalidArgumentError('compare must be an array');
@@ -163,7 +165,7 @@ function resultOf(op: ResponseOp, revision: bigint, depth: number): TxnOpResult 
  *
  * @example
  * ```ts
- * const result = txnResultOf(await transport.txn(req), client.ns.prefix.length);
+ * const result = txnResultOf(await store.txn(req), store.ns.prefix.length);
  * ```
  */
 export function txnResultOf(res: TxnResponse, depth: number): TxnResult {
@@ -176,13 +178,12 @@ export function txnResultOf(res: TxnResponse, depth: number): TxnResult {
  *
  * @example
  * ```ts
- * const { succeeded } = await runTxn(client, { compare: [{ key: 'k', target: 'createRevision', op: '==', operand: 0n }], success: [{ put: { key: 'k', value: 'first' } }] });
+ * const { succeeded } = await runTxn(store, { compare: [{ key: 'k', target: 'createRevision', op: '==', operand: 0n }], success: [{ put: { key: 'k', value: 'first' } }] });
  * ```
  */
-export async function runTxn(client: ConclaveClient, spec: TxnSpec, options?: WaitOptions): Promise<TxnResult> {
+export async function runTxn(store: Store, spec: TxnSpec, options?: WaitOptions): Promise<TxnResult> {
   const opts = checkOptions(options);
-  const req = txnToWire(client.ns, spec, client.core.maxRequestBytes);
-  const res = await scoped(client, opts, (signal) => client.core.transport.txn(req, { signal }));
-  client.core.observe(res.header);
-  return txnResultOf(res, client.ns.prefix.length);
+  const req = txnToWire(store, spec, store.maxRequestBytes);
+  const res = await scoped(store, opts, (signal) => store.txn(req, signal));
+  return txnResultOf(res, store.ns.prefix.length);
 }

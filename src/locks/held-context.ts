@@ -2,7 +2,7 @@
  * Which locks the current async context holds through `withLock`, so that a nested `withLock`
  * (or `acquire`) of the same mutex in the same client fails with `DeadlockError` instead of
  * waiting for itself forever. Uses `AsyncLocalStorage` where the runtime has it (Node, Bun,
- * Deno: found through `process.getBuiltinModule`, with no static import, so browser bundles are
+ * Deno: found through the runtime's `getBuiltinModule`, with no static import, so browser bundles are
  * unaffected); elsewhere nothing is tracked and nesting is the caller's to avoid.
  * @module
  * @internal

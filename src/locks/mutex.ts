@@ -12,26 +12,26 @@
  * @module
  * @internal
  */
-import type { ConclaveClient } from '../client.js';
 import { DeadlockError, InvalidArgumentError } from '../errors.js';
+import { HeldLock } from '../kit/held-lock.js';
+import { localQueueFor, type LocalSlot } from '../kit/local-queue.js';
+import { dequeueKey, enqueueSessionKey, waitForTurn } from '../kit/session-key.js';
+import type { Store } from '../kit/store.js';
+import { bounded, checkWaitOptions, WaitScope } from '../kit/wait-scope.js';
 import type { WaitOptions } from '../types.js';
 import type { Lock, Mutex } from './api.js';
 import { holdsInContext, runHolding } from './held-context.js';
-import { HeldLock } from './held-lock.js';
-import { localQueueFor, type LocalSlot } from './local-queue.js';
-import { dequeueKey, enqueueSessionKey, waitForTurn } from './session-key.js';
-import { bounded, checkWaitOptions, WaitScope } from './wait-scope.js';
 
 class MutexImpl implements Mutex {
   constructor(
-    private readonly client: ConclaveClient,
+    private readonly store: Store,
     private readonly name: string,
   ) {}
 
   async acquire(opts: WaitOptions = {}): Promise<Lock> {
     checkWaitOptions(opts);
-    this.client.core.checkOpen();
-    const queue = localQueueFor(this.client, `${this.name}/`);
+    this.store.checkOpen();
+    const queue = localQueueFor(this.store, `${this.name}/`);
     if (holdsInContext(queue)) {
       throw new DeadlockError(`mutex ${JSON.stringify(this.name)} is already held by this async context (a nested withLock of the same mutex would wait for itself)`);
     }
@@ -50,17 +50,17 @@ class MutexImpl implements Mutex {
   }
 
   async tryAcquire(opts: WaitOptions = {}): Promise<Lock | undefined> {
-    this.client.core.checkOpen();
+    this.store.checkOpen();
     return bounded(opts, () => this.tryOnce(), (late) => late?.release());
   }
 
   private async tryOnce(): Promise<Lock | undefined> {
-    const slot = localQueueFor(this.client, `${this.name}/`).tryTake();
+    const slot = localQueueFor(this.store, `${this.name}/`).tryTake();
     if (!slot) return undefined;
     try {
-      const queued = await enqueueSessionKey(this.client, this.name, new Uint8Array(0), 'recreate');
-      if (queued.owner) return new HeldLock({ client: this.client, session: queued.session, storedKey: queued.key, revision: queued.revision, slot });
-      await dequeueKey(this.client, queued);
+      const queued = await enqueueSessionKey(this.store, this.name, new Uint8Array(0), 'recreate');
+      if (queued.owner) return new HeldLock({ store: this.store, session: queued.session, storedKey: queued.key, revision: queued.revision, slot });
+      await dequeueKey(this.store, queued);
       slot.release();
       return undefined;
     } catch (error) {
@@ -73,16 +73,16 @@ class MutexImpl implements Mutex {
     if (typeof fn !== 'function') throw new InvalidArgumentError('withLock needs a function');
     const lock = await this.acquire(opts);
     try {
-      return await runHolding(localQueueFor(this.client, `${this.name}/`), () => fn(lock));
+      return await runHolding(localQueueFor(this.store, `${this.name}/`), () => fn(lock));
     } finally {
       await lock.release().catch(() => undefined);
     }
   }
 
   private async acquireWithSlot(slot: LocalSlot, scope: WaitScope): Promise<Lock> {
-    const queued = await enqueueSessionKey(this.client, this.name, new Uint8Array(0), 'recreate');
-    await waitForTurn(this.client, this.name, queued, scope);
-    return new HeldLock({ client: this.client, session: queued.session, storedKey: queued.key, revision: queued.revision, slot });
+    const queued = await enqueueSessionKey(this.store, this.name, new Uint8Array(0), 'recreate');
+    await waitForTurn(this.store, this.name, queued, scope);
+    return new HeldLock({ store: this.store, session: queued.session, storedKey: queued.key, revision: queued.revision, slot });
   }
 }
 
@@ -97,6 +97,6 @@ class MutexImpl implements Mutex {
  * });
  * ```
  */
-export function createMutex(client: ConclaveClient, name: string): Mutex {
-  return new MutexImpl(client, name);
+export function createMutex(store: Store, name: string): Mutex {
+  return new MutexImpl(store, name);
 }

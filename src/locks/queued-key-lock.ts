@@ -5,15 +5,15 @@
  * @module
  * @internal
  */
-import type { ConclaveClient } from '../client.js';
 import { abortErrorOf } from '../errors.js';
+import { deleteGuardedWithRetry, firstKeys, putUniqueKey } from '../kit/guarded-keys.js';
+import { HeldLock } from '../kit/held-lock.js';
+import { onLiveSession } from '../kit/live-session.js';
+import { allOwn, ownKeys, shapeOf } from '../kit/own-keys.js';
+import type { Store } from '../kit/store.js';
+import { waitForPredecessors } from '../kit/wait-for-predecessor.js';
+import type { WaitScope } from '../kit/wait-scope.js';
 import type { Lock } from './api.js';
-import { HeldLock } from './held-lock.js';
-import { deleteGuardedWithRetry, firstKeys, putUniqueKey, storedPrefix } from './lock-keys.js';
-import { onLiveSession } from './live-session.js';
-import { allOwn, ownKeys, shapeOf } from './own-keys.js';
-import { waitForPredecessors } from './wait-for-predecessor.js';
-import type { WaitScope } from './wait-scope.js';
 
 export interface QueuedKeyLockSpec {
   /** The new key is `${keyPrefix}/${nanos}`, e.g. `${name}/read`. */
@@ -35,26 +35,26 @@ export interface QueuedKeyLockSpec {
  *
  * @example
  * ```ts
- * const lock = await acquireQueuedKey(client, { keyPrefix: 'rw/write', blockersPrefix: 'rw/', slots: 1, blockersShape: RW_SUFFIX }, scope);
+ * const lock = await acquireQueuedKey(store, { keyPrefix: 'rw/write', blockersPrefix: 'rw/', slots: 1, blockersShape: RW_SUFFIX }, scope);
  * ```
  */
-export async function acquireQueuedKey(client: ConclaveClient, spec: QueuedKeyLockSpec, scope: WaitScope | undefined): Promise<Lock | undefined> {
+export async function acquireQueuedKey(store: Store, spec: QueuedKeyLockSpec, scope: WaitScope | undefined): Promise<Lock | undefined> {
   // Already aborted (or timed out): refuse before creating any key, as the mutex does.
   if (scope?.signal.aborted) throw abortErrorOf(scope.signal);
-  const blockers = storedPrefix(client, spec.blockersPrefix);
-  const { session, key, revision, ranges } = await onLiveSession(client, async (session) => {
-    const alive = (): boolean => session.state === 'alive' && !client.core.closed;
-    return { session, ...(await putUniqueKey(client, spec.keyPrefix, session.lease, [firstKeys(blockers, spec.slots)], alive)) };
+  const blockers = store.prefix(spec.blockersPrefix);
+  const { session, key, revision, ranges } = await onLiveSession(store, async (session) => {
+    const alive = (): boolean => session.state === 'alive' && !store.closed;
+    return { session, ...(await putUniqueKey(store, spec.keyPrefix, session.lease, [firstKeys(blockers, spec.slots)], alive)) };
   });
   scope?.link(session.signal);
-  const stillNeeded = (): boolean => session.state === 'alive' && !client.core.closed;
-  const dequeue = (): Promise<void> => deleteGuardedWithRetry(client, key, { revision }, stillNeeded).catch(() => undefined);
+  const stillNeeded = (): boolean => session.state === 'alive' && !store.closed;
+  const dequeue = (): Promise<void> => deleteGuardedWithRetry(store, key, { revision }, stillNeeded).catch(() => undefined);
   const shape = shapeOf(blockers, spec.blockersShape);
   let first = ranges[0] ?? [];
   if (!allOwn(shape, first)) {
     // A longer name's keys share the prefix: look past them.
     try {
-      first = await ownKeys(client, firstKeys(blockers, spec.slots), shape, spec.slots);
+      first = await ownKeys(store, firstKeys(blockers, spec.slots), shape, spec.slots);
     } catch (error) {
       await dequeue();
       throw error;
@@ -68,11 +68,11 @@ export async function acquireQueuedKey(client: ConclaveClient, spec: QueuedKeyLo
     }
     try {
       if (scope.signal.aborted) throw abortErrorOf(scope.signal);
-      await waitForPredecessors(client, { blockers, shape, ownKey: key, revision, slots: spec.slots, signal: scope.signal });
+      await waitForPredecessors(store, { blockers, shape, ownKey: key, revision, slots: spec.slots, signal: scope.signal });
     } catch (error) {
       await dequeue();
       throw error;
     }
   }
-  return new HeldLock({ client, session, storedKey: key, revision });
+  return new HeldLock({ store, session, storedKey: key, revision });
 }

@@ -9,19 +9,19 @@
  * @module
  * @internal
  */
-import type { ConclaveClient } from '../client.js';
+import { RW_SUFFIX, UNIQUE_SUFFIX } from '../kit/own-keys.js';
+import type { Store } from '../kit/store.js';
+import { checkWaitOptions, WaitScope } from '../kit/wait-scope.js';
 import type { WaitOptions } from '../types.js';
 import type { Lock, RWLock } from './api.js';
-import { RW_SUFFIX, UNIQUE_SUFFIX } from './own-keys.js';
 import { acquireQueuedKey, type QueuedKeyLockSpec } from './queued-key-lock.js';
-import { checkWaitOptions, WaitScope } from './wait-scope.js';
 
 class RWLockImpl implements RWLock {
   private readonly read: QueuedKeyLockSpec;
   private readonly write: QueuedKeyLockSpec;
 
   constructor(
-    private readonly client: ConclaveClient,
+    private readonly store: Store,
     name: string,
   ) {
     this.read = { keyPrefix: `${name}/read`, blockersPrefix: `${name}/write/`, slots: 1, blockersShape: UNIQUE_SUFFIX };
@@ -38,10 +38,10 @@ class RWLockImpl implements RWLock {
 
   private async acquire(spec: QueuedKeyLockSpec, opts: WaitOptions): Promise<Lock> {
     checkWaitOptions(opts);
-    this.client.core.checkOpen();
+    this.store.checkOpen();
     const scope = new WaitScope(opts);
     try {
-      return (await acquireQueuedKey(this.client, spec, scope))!;
+      return (await acquireQueuedKey(this.store, spec, scope))!;
     } finally {
       scope.dispose();
     }
@@ -58,6 +58,6 @@ class RWLockImpl implements RWLock {
  * await using write = await rw.writeLock({ timeoutMs: 5000 }); // exclusive
  * ```
  */
-export function createRWLock(client: ConclaveClient, name: string): RWLock {
-  return new RWLockImpl(client, name);
+export function createRWLock(store: Store, name: string): RWLock {
+  return new RWLockImpl(store, name);
 }

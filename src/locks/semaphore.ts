@@ -9,19 +9,19 @@
  * @module
  * @internal
  */
-import type { ConclaveClient } from '../client.js';
+import { UNIQUE_SUFFIX } from '../kit/own-keys.js';
+import type { Store } from '../kit/store.js';
+import { bounded, checkWaitOptions, WaitScope } from '../kit/wait-scope.js';
 import type { WaitOptions } from '../types.js';
 import type { Lock, Semaphore } from './api.js';
 import { checkPositiveInt } from '../validate.js';
-import { UNIQUE_SUFFIX } from './own-keys.js';
 import { acquireQueuedKey, type QueuedKeyLockSpec } from './queued-key-lock.js';
-import { bounded, checkWaitOptions, WaitScope } from './wait-scope.js';
 
 class SemaphoreImpl implements Semaphore {
   private readonly spec: QueuedKeyLockSpec;
 
   constructor(
-    private readonly client: ConclaveClient,
+    private readonly store: Store,
     name: string,
     permits: number,
   ) {
@@ -30,18 +30,18 @@ class SemaphoreImpl implements Semaphore {
 
   async acquire(opts: WaitOptions = {}): Promise<Lock> {
     checkWaitOptions(opts);
-    this.client.core.checkOpen();
+    this.store.checkOpen();
     const scope = new WaitScope(opts);
     try {
-      return (await acquireQueuedKey(this.client, this.spec, scope))!;
+      return (await acquireQueuedKey(this.store, this.spec, scope))!;
     } finally {
       scope.dispose();
     }
   }
 
   async tryAcquire(opts: WaitOptions = {}): Promise<Lock | undefined> {
-    this.client.core.checkOpen();
-    return bounded(opts, () => acquireQueuedKey(this.client, this.spec, undefined), (late) => late?.release());
+    this.store.checkOpen();
+    return bounded(opts, () => acquireQueuedKey(this.store, this.spec, undefined), (late) => late?.release());
   }
 }
 
@@ -54,7 +54,7 @@ class SemaphoreImpl implements Semaphore {
  * await using permit = await pool.acquire({ timeoutMs: 10_000 });
  * ```
  */
-export function createSemaphore(client: ConclaveClient, name: string, permits: number): Semaphore {
+export function createSemaphore(store: Store, name: string, permits: number): Semaphore {
   checkPositiveInt(permits, 'permits');
-  return new SemaphoreImpl(client, name, permits);
+  return new SemaphoreImpl(store, name, permits);
 }

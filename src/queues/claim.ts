@@ -10,8 +10,8 @@
 import { ClosedError, ConclaveError, LockLostError } from '../errors.js';
 import type { TxnRequest, TxnResponse } from '../transport/index.js';
 import type { QueueClaim } from './api.js';
-import { Backoff, sleep } from '../recipes/abort.js';
-import { op, rangeOf, type Store } from '../recipes/store.js';
+import { Backoff, sleep } from '../backoff.js';
+import { op, rangeOf, type Store } from '../kit/store.js';
 import { dropMarker, type HeldClaim, type TakenItem } from './markers.js';
 
 /** How often an ack is re-sent after a retryable failure (connection lost mid-call) before it rejects (the claim stays held). */

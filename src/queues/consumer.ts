@@ -5,11 +5,11 @@
  * @module
  * @internal
  */
-import { checkWaitOptions, WaitScope } from '../locks/wait-scope.js';
+import { checkWaitOptions, WaitScope } from '../kit/wait-scope.js';
 import type { Codec, WaitOptions } from '../types.js';
 import type { QueueClaim } from './api.js';
-import { DecodeError } from '../recipes/errors.js';
-import type { Store } from '../recipes/store.js';
+import { DecodeError } from '../kit/errors.js';
+import type { Store } from '../kit/store.js';
 import { QueueClaimImpl } from './claim.js';
 import { dispatcherFor, type TakenItem } from './dispatcher.js';
 import type { QueueLayout } from './layout.js';

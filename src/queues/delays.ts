@@ -15,17 +15,17 @@
  * @internal
  */
 import { merge, timer } from 'rxjs';
-import type { Core } from '../core/core.js';
 import { ClosedError, InvalidArgumentError } from '../errors.js';
 import type { WatchEvent } from '../types.js';
 import { Backoff, sleep } from '../backoff.js';
-import { Inbox } from '../recipes/inbox.js';
-import { op, type Store } from '../recipes/store.js';
-import { uniqueNanos } from '../recipes/unique-key.js';
+import { Inbox } from '../kit/inbox.js';
+import { Registry } from '../kit/registry.js';
+import { op, type Store } from '../kit/store.js';
+import { uniqueNanos } from '../kit/unique-key.js';
 import { MAX_TIMER_MS } from '../validate.js';
 import { delayedKeyOf, delayedPrefixOf, parseDelayedKey } from './job-keys.js';
 import type { QueueLayout } from './layout.js';
-import { putSequential } from './priority-queue.js';
+import { putSequential } from './sequential.js';
 
 /** Items moved per read. */
 const BATCH = 64n;
@@ -56,16 +56,14 @@ interface Running {
   controller: AbortController;
 }
 
-const promoters = new WeakMap<Core, Map<string, Running>>();
+const promoters = new Registry<Running>();
 
 /**
  * Starts (or joins) the promoter of `layout`'s queue in `store`'s client;
  * returns the function that leaves it (the last one out stops it).
  */
 export function joinPromoter(store: Store, layout: QueueLayout): () => void {
-  let byName = promoters.get(store.core);
-  if (!byName) promoters.set(store.core, (byName = new Map()));
-  const map = byName;
+  const map = promoters.table(store.connection);
   const id = `${layout.kind}:${layout.name}:${store.userKey(store.key(''))}`;
   let running = map.get(id);
   if (!running) {
@@ -90,7 +88,7 @@ export function joinPromoter(store: Store, layout: QueueLayout): () => void {
 async function promote(store: Store, layout: QueueLayout, signal: AbortSignal): Promise<void> {
   const prefix = delayedPrefixOf(layout.name);
   const backoff = new Backoff(100, 2_000);
-  while (!signal.aborted && !store.core.closed) {
+  while (!signal.aborted && !store.closed) {
     try {
       const res = await store.range({ ...store.prefix(prefix), sortTarget: 'key', sortOrder: 'ascend', limit: BATCH }, signal);
       let nextDue: number | undefined;
@@ -109,7 +107,7 @@ async function promote(store: Store, layout: QueueLayout, signal: AbortSignal): 
       if (res.more && nextDue === undefined) continue;
       await waitForChange(store, prefix, res.header.revision, nextDue, signal);
     } catch {
-      if (signal.aborted || store.core.closed) return;
+      if (signal.aborted || store.closed) return;
       await sleep(backoff.next(), signal).catch(() => undefined);
     }
   }
@@ -142,7 +140,7 @@ async function moveIn(store: Store, layout: QueueLayout, stored: Uint8Array, mod
 /** Waits until `dueMs` (if any) or a delayed item is put after `revision`. */
 async function waitForChange(store: Store, prefix: string, revision: bigint, dueMs: number | undefined, signal: AbortSignal): Promise<void> {
   const wait = dueMs === undefined ? undefined : Math.min(Math.max(0, dueMs - Date.now()) + 1, MAX_TIMER_MS);
-  const events = store.client.watch(prefix, { prefix: true, fromRevision: revision + 1n });
+  const events = store.watch(prefix, { prefix: true, fromRevision: revision + 1n });
   const inbox = new Inbox<WatchEvent | number>(wait === undefined ? events : merge(events, timer(wait)));
   try {
     for (;;) {

@@ -25,13 +25,13 @@
  */
 import { merge } from 'rxjs';
 import { hex } from '../bytes.js';
-import type { Core } from '../core/core.js';
 import { ClosedError, CompactedError, ConclaveError, abortErrorOf, throwIfAborted } from '../errors.js';
 import type { RangeRequest } from '../transport/index.js';
 import type { WatchEvent } from '../types.js';
-import { Backoff, sleep } from '../recipes/abort.js';
-import { Inbox } from '../recipes/inbox.js';
-import { op, rangeOf, type Store } from '../recipes/store.js';
+import { Backoff, sleep } from '../backoff.js';
+import { Inbox } from '../kit/inbox.js';
+import { Registry } from '../kit/registry.js';
+import { op, rangeOf, type Store } from '../kit/store.js';
 import { counterKeyOf } from './job-keys.js';
 import type { QueueLayout } from './layout.js';
 import { dropMarker, finishTake, placeMarker, type Candidate, type TakenItem } from './markers.js';
@@ -55,25 +55,12 @@ const SCAN_BATCH = 32n;
 /** How long the items of a scan are tried before scanning again. */
 const CACHE_MS = 1000;
 
-const registry = new WeakMap<Core, Map<string, Dispatcher>>();
+const dispatchers = new Registry<Dispatcher>();
 
 /** The dispatcher of `layout` in `store`'s client (shared by every queue object of that name in the client). */
 export function dispatcherFor(store: Store, layout: QueueLayout): Dispatcher {
-  let byId = registry.get(store.core);
-  if (!byId) {
-    byId = new Map();
-    registry.set(store.core, byId);
-  }
   const id = `${layout.kind}:${hex(store.key(layout.itemsPrefix))}:${hex(store.key(''))}`;
-  let dispatcher = byId.get(id);
-  if (!dispatcher) {
-    const map = byId;
-    dispatcher = new Dispatcher(store, layout, () => {
-      if (map.get(id) === dispatcher) map.delete(id);
-    });
-    map.set(id, dispatcher);
-  }
-  return dispatcher;
+  return dispatchers.ensure(store.connection, id, (forget) => new Dispatcher(store, layout, forget));
 }
 
 export class Dispatcher {
@@ -97,7 +84,7 @@ export class Dispatcher {
 
   /** Waits in line for an item, taken or claimed. */
   enlist(mode: TakeMode, signal?: AbortSignal): Promise<TakenItem> {
-    this.store.core.checkOpen();
+    this.store.checkOpen();
     throwIfAborted(signal);
     return new Promise<TakenItem>((resolve, reject) => {
       const onAbort = (): void => {
@@ -219,7 +206,7 @@ export class Dispatcher {
       // A job's delivery is counted by the claim txn itself (see `job-keys.ts`).
       const counter =
         this.waiters[0]?.mode === 'job' ? this.store.key(counterKeyOf(this.layout.name, candidate.suffix!, candidate.modRevision)) : undefined;
-      const item = await placeMarker(this.store, { ...candidate, counter }, await this.store.core.session());
+      const item = await placeMarker(this.store, { ...candidate, counter }, await this.store.session());
       candidates.shift();
       if (!item) {
         contended = true;
@@ -268,12 +255,12 @@ export class Dispatcher {
 
   /** Waits for an item put or a claim marker deleted after `revision`. */
   private async awaitChange(revision: bigint, signal: AbortSignal): Promise<void> {
-    const { client } = this.store;
+    const { store } = this;
     const from = revision + 1n;
     const inbox = new Inbox<WatchEvent>(
       merge(
-        client.watch(this.layout.itemsPrefix, { prefix: true, fromRevision: from }),
-        client.watch(this.layout.claimsPrefix, { prefix: true, fromRevision: from }),
+        store.watch(this.layout.itemsPrefix, { prefix: true, fromRevision: from }),
+        store.watch(this.layout.claimsPrefix, { prefix: true, fromRevision: from }),
       ),
     );
     try {

@@ -23,12 +23,13 @@ import type { TxnRequest, TxnResponse } from '../transport/index.js';
 import type { Codec } from '../types.js';
 import type { Job } from './api.js';
 import { Backoff, sleep } from '../backoff.js';
-import { DecodeError } from '../recipes/errors.js';
-import { op, rangeOf, type Store } from '../recipes/store.js';
-import { uniqueNanos } from '../recipes/unique-key.js';
+import { DecodeError } from '../kit/errors.js';
+import { op, rangeOf, type Store } from '../kit/store.js';
+import { uniqueNanos } from '../kit/unique-key.js';
 import { QueueClaimImpl } from './claim.js';
 import { dispatcherFor } from './dispatcher.js';
-import { counterKeyOf, deadLetterPuts, deadRecordKeyOf, errorKeyOf, errorRecordOf, type JobErrorRecord } from './job-keys.js';
+import { deadLetterPuts, deadRecordKeyOf, errorRecordOf, type JobErrorRecord } from '../kit/dead-letters.js';
+import { counterKeyOf, errorKeyOf } from './job-keys.js';
 import type { QueueLayout } from './layout.js';
 import { dropMarker, type HeldClaim, type TakenItem } from './markers.js';
 

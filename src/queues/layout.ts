@@ -13,7 +13,7 @@
  * @module
  * @internal
  */
-import type { StoredRange, Store } from '../recipes/store.js';
+import type { StoredRange, Store } from '../kit/store.js';
 
 export interface QueueLayout {
   /** `'queue'` or `'priority'`. */

@@ -15,12 +15,11 @@
  */
 import { firstValueFrom, filter, timeout } from 'rxjs';
 import { hex } from '../bytes.js';
-import type { SessionImpl } from '../core/session.js';
+import type { SessionImpl } from '../kit/store.js';
 import { ClosedError, ConclaveError } from '../errors.js';
-import type { Compare, TxnRequest, WireKeyValue } from '../transport/index.js';
-import type { Bytes } from '../types.js';
-import { Backoff, sleep } from '../recipes/abort.js';
-import { op, rangeOf, type Store } from '../recipes/store.js';
+import type { Bytes, Compare, TxnRequest, WireKeyValue } from '../transport/index.js';
+import { Backoff, sleep } from '../backoff.js';
+import { op, rangeOf, type Store } from '../kit/store.js';
 
 /** A claim marker held on the session lease. */
 export interface HeldClaim {
@@ -194,7 +193,7 @@ export async function finishTake(store: Store, item: TakenItem): Promise<'taken'
 async function deletedTogether(store: Store, item: TakenItem, claim: HeldClaim): Promise<boolean> {
   try {
     const gone = await firstValueFrom(
-      store.client.watch(store.userKey(claim.marker), { fromRevision: claim.markerRevision + 1n }).pipe(
+      store.watch(store.userKey(claim.marker), { fromRevision: claim.markerRevision + 1n }).pipe(
         filter((e) => e.type === 'delete'),
         timeout(HISTORY_MS),
       ),

@@ -87,7 +87,7 @@ class Later {
 export async function runProcess<T>(target: JobTarget<T>, handler: (value: T, job: Job) => Promise<void>, opts: ProcessOptions = {}): Promise<void> {
   checkProcessOptions(handler, opts);
   const { store, layout } = target;
-  store.core.checkOpen();
+  store.checkOpen();
   const { signal } = opts;
   if (signal?.aborted) return;
   const later = new Later();
@@ -107,7 +107,7 @@ export async function runProcess<T>(target: JobTarget<T>, handler: (value: T, jo
         item = await dispatcherFor(store, layout).enlist('job', signal);
       } catch (error) {
         if (signal?.aborted) return;
-        if (error instanceof ClosedError || store.core.closed) throw error;
+        if (error instanceof ClosedError || store.closed) throw error;
         await sleep(backoff.next(), signal).catch(() => undefined);
         continue;
       }

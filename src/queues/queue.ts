@@ -20,12 +20,11 @@
  * @module
  * @internal
  */
-import type { ConclaveClient } from '../client.js';
 import type { Codec, WaitOptions } from '../types.js';
 import type { EnqueueOptions, Job, ProcessOptions, Queue, QueueClaim } from './api.js';
-import { encodeValue } from '../recipes/encode.js';
-import { op, Store } from '../recipes/store.js';
-import { uniqueNanos } from '../recipes/unique-key.js';
+import { encodeValue } from '../kit/encode.js';
+import { op, Store } from '../kit/store.js';
+import { uniqueNanos } from '../kit/unique-key.js';
 import { QueueConsumer } from './consumer.js';
 import { checkDelay, enqueueDelayed } from './delays.js';
 import { fifoLayout, type QueueLayout } from './layout.js';
@@ -44,30 +43,28 @@ import { runProcess } from './process.js';
  * await claim.ack();
  * ```
  */
-export function createQueue<T>(client: ConclaveClient, name: string, codec: Codec<T>): Queue<T> {
-  return new QueueImpl(client, name, codec);
+export function createQueue<T>(store: Store, name: string, codec: Codec<T>): Queue<T> {
+  return new QueueImpl(store, name, codec);
 }
 
 class QueueImpl<T> implements Queue<T> {
-  private readonly store: Store;
   private readonly consumer: QueueConsumer<T>;
   private readonly layout: QueueLayout;
 
   constructor(
-    client: ConclaveClient,
+    private readonly store: Store,
     private readonly name: string,
     private readonly codec: Codec<T>,
   ) {
-    this.store = new Store(client);
     this.layout = fifoLayout(name);
     this.consumer = new QueueConsumer(this.store, this.layout, codec);
   }
 
   async enqueue(value: T, opts?: EnqueueOptions): Promise<void> {
     const probe = this.store.key(`${this.name}/${uniqueNanos()}`);
-    const bytes = encodeValue(this.codec, value, probe, this.store.core.maxRequestBytes);
+    const bytes = encodeValue(this.codec, value, probe, this.store.maxRequestBytes);
     if (opts?.delayMs !== undefined) checkDelay(opts.delayMs);
-    this.store.core.checkOpen();
+    this.store.checkOpen();
     if (opts?.delayMs) {
       await enqueueDelayed(this.store, this.name, bytes, opts.delayMs);
       return;

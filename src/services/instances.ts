@@ -14,7 +14,7 @@ import { Observable, type Subscription } from 'rxjs';
 import { Backoff } from '../backoff.js';
 import { CompactedError, ConclaveError } from '../errors.js';
 import type { ServiceInstance } from './api.js';
-import type { Store } from '../recipes/store.js';
+import type { Store } from '../kit/store.js';
 import { decodeInstance } from './layout.js';
 
 /** The instances held in `entries` (key → instance), ordered by id. */
@@ -66,7 +66,7 @@ export function instancesOf(store: Store, prefix: string): Observable<ServiceIns
         if (instance) current.set(store.userKey(kv.key), instance);
       }
       emit();
-      inner = store.client.watch(prefix, { prefix: true, fromRevision: res.header.revision + 1n }).subscribe({
+      inner = store.watch(prefix, { prefix: true, fromRevision: res.header.revision + 1n }).subscribe({
         next: (event) => {
           // Several revisions may arrive in one go: emit the set as of each revision, not only the last.
           if (pending !== undefined && event.revision !== pending) emit();

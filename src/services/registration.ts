@@ -18,13 +18,14 @@
  * @internal
  */
 import { AsyncSubject, type Observable } from 'rxjs';
-import type { SessionImpl } from '../core/session.js';
+import type { SessionImpl } from '../kit/store.js';
 import type { WatchEvent } from '../types.js';
 import type { Registration, ServiceInstance } from './api.js';
 import { ConclaveError } from '../errors.js';
-import { Backoff, linkSignals, sleep } from '../recipes/abort.js';
-import { Inbox } from '../recipes/inbox.js';
-import { op, type Store } from '../recipes/store.js';
+import { Backoff, sleep } from '../backoff.js';
+import { WaitScope } from '../kit/wait-scope.js';
+import { Inbox } from '../kit/inbox.js';
+import { op, type Store } from '../kit/store.js';
 
 type State = 'active' | 'displaced' | 'deregistered' | 'closed';
 
@@ -75,7 +76,7 @@ export class RegistrationImpl implements Registration {
       this.end('deregistered');
     }
     const pending = this.pendingDelete;
-    if (!pending || this.store.core.closed) return Promise.resolve();
+    if (!pending || this.store.closed) return Promise.resolve();
     this.deregistering ??= this.deleteIfOurs(pending).then(
       () => {
         this.pendingDelete = undefined;
@@ -95,7 +96,7 @@ export class RegistrationImpl implements Registration {
         await this.store.txn({ compare: [{ target: 'lease', result: 'equal', key, value: lease }], success: [op.del({ key })], failure: [] });
         return;
       } catch (error) {
-        if (attempt >= DELETE_ATTEMPTS || !(error instanceof ConclaveError && error.retryable) || this.store.core.closed) throw error;
+        if (attempt >= DELETE_ATTEMPTS || !(error instanceof ConclaveError && error.retryable) || this.store.closed) throw error;
         await sleep(backoff.next());
       }
     }
@@ -122,14 +123,15 @@ export class RegistrationImpl implements Registration {
       if (restored === 'displaced') return this.displace();
       if (restored === 'stopped') break;
     }
-    if (this.state === 'active' && this.store.core.closed) this.end('closed');
+    if (this.state === 'active' && this.store.closed) this.end('closed');
   }
 
   /** Waits until the key needs restoring, someone else took it, or the registration stops. */
   private async watchForTrouble(): Promise<'restore' | 'displaced' | 'stopped'> {
     const session = this.session;
-    const linked = linkSignals(this.stop.signal, session.signal);
-    const inbox = new Inbox<WatchEvent>(this.store.client.watch(this.key, { fromRevision: this.revision + 1n }));
+    const linked = new WaitScope({ signal: this.stop.signal });
+    linked.link(session.signal);
+    const inbox = new Inbox<WatchEvent>(this.store.watch(this.key, { fromRevision: this.revision + 1n }));
     try {
       for (;;) {
         const event = await inbox.next(linked.signal);
@@ -138,7 +140,7 @@ export class RegistrationImpl implements Registration {
         this.revision = event.revision;
       }
     } catch {
-      if (this.stop.signal.aborted || this.store.core.closed) return 'stopped';
+      if (this.stop.signal.aborted || this.store.closed) return 'stopped';
       return 'restore'; // session lost, or the watch failed (e.g. compacted): check and rewrite the key
     } finally {
       inbox.close();
@@ -153,7 +155,7 @@ export class RegistrationImpl implements Registration {
     while (this.state === 'active') {
       try {
         const previous = this.session.lease;
-        const session = await this.store.core.session({ signal: this.stop.signal });
+        const session = await this.store.session({ signal: this.stop.signal });
         const put = op.put({ key, value: this.value, lease: session.lease });
         const res = await this.store.txn({
           compare: [{ target: 'create', result: 'equal', key, value: 0n }],
@@ -175,7 +177,7 @@ export class RegistrationImpl implements Registration {
         this.revision = res.header.revision;
         return 'restored';
       } catch {
-        if (this.stop.signal.aborted || this.store.core.closed) return 'stopped';
+        if (this.stop.signal.aborted || this.store.closed) return 'stopped';
         await sleep(backoff.next(), this.stop.signal).catch(() => undefined);
       }
     }

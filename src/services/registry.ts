@@ -15,17 +15,16 @@
  * @internal
  */
 import { hex } from '../bytes.js';
-import type { ConclaveClient } from '../client.js';
-import type { Core } from '../core/core.js';
 import type { Registration, ServiceInstance, ServiceRegistry } from './api.js';
 import { checkSize, checkWellFormed } from '../validate.js';
-import { Store } from '../recipes/store.js';
+import { Registry } from '../kit/registry.js';
+import type { Store } from '../kit/store.js';
 import { instancesOf, listOf } from './instances.js';
 import { checkInstance, decodeInstance, encodeInstance, instanceKey, servicePrefix } from './layout.js';
 import { RegistrationImpl } from './registration.js';
 
 /** The active registration of each stored key, per client core (so a second register() of an id displaces the first). */
-const active = new WeakMap<Core, Map<string, RegistrationImpl>>();
+const active = new Registry<RegistrationImpl>();
 
 /**
  * Creates the registry of service `name`.
@@ -37,20 +36,18 @@ const active = new WeakMap<Core, Map<string, RegistrationImpl>>();
  * api.instances$.subscribe((all) => console.log(all.map((i) => i.address)));
  * ```
  */
-export function createServiceRegistry(client: ConclaveClient, name: string): ServiceRegistry {
-  return new ServiceRegistryImpl(client, name);
+export function createServiceRegistry(store: Store, name: string): ServiceRegistry {
+  return new ServiceRegistryImpl(store, name);
 }
 
 class ServiceRegistryImpl implements ServiceRegistry {
-  private readonly store: Store;
   private readonly prefix: string;
   readonly instances$;
 
   constructor(
-    client: ConclaveClient,
+    private readonly store: Store,
     private readonly name: string,
   ) {
-    this.store = new Store(client);
     this.prefix = servicePrefix(name);
     this.instances$ = instancesOf(this.store, this.prefix);
   }
@@ -61,15 +58,10 @@ class ServiceRegistryImpl implements ServiceRegistry {
     const key = instanceKey(this.name, checked.id);
     const value = encodeInstance(checked);
     const stored = this.store.key(key);
-    checkSize(stored, value, this.store.core.maxRequestBytes, { key: 4, value: 2 }); // the restore txn: key 4 times, value twice
-    const session = await this.store.core.session();
-    let byKey = active.get(this.store.core);
-    if (!byKey) {
-      byKey = new Map();
-      active.set(this.store.core, byKey);
-    }
+    checkSize(stored, value, this.store.maxRequestBytes, { key: 4, value: 2 }); // the restore txn: key 4 times, value twice
+    const session = await this.store.session();
     const id = hex(stored);
-    const registrations = byKey;
+    const registrations = active.table(this.store.connection);
     const registration = new RegistrationImpl(this.store, key, checked, value, session, (r) => {
       if (registrations.get(id) === r) registrations.delete(id);
     });

@@ -23,13 +23,12 @@
  * @module
  * @internal
  */
-import type { ConclaveClient } from '../client.js';
 import { ClosedError, CompactedError, ConclaveError, InvalidArgumentError } from '../errors.js';
 import type { Codec } from '../types.js';
 import type { ConsumeContext, ConsumeOptions, TopicMessage } from './api.js';
 import { checkName, checkPositiveInt, checkRevision, checkSignal } from '../validate.js';
-import { Backoff, sleep } from '../recipes/abort.js';
-import { Store } from '../recipes/store.js';
+import { Backoff, sleep } from '../backoff.js';
+import type { Store } from '../kit/store.js';
 import { groupLayout } from './group-layout.js';
 import { runMembership, type MemberContext } from './group-member.js';
 
@@ -51,23 +50,23 @@ const STABLE_MS = 10_000;
  * ```
  */
 export async function consume<T>(
-  client: ConclaveClient,
+  store: Store,
   topic: string,
   codec: Codec<T>,
   handler: (msg: TopicMessage<T>, ctx: ConsumeContext) => Promise<void>,
   opts: ConsumeOptions,
 ): Promise<void> {
-  const ctx = resolve(client, topic, codec, handler, opts);
+  const ctx = resolve(store, topic, codec, handler, opts);
   const stop = opts.signal ?? new AbortController().signal;
   const backoff = new Backoff(100, 2000);
   for (;;) {
     if (stop.aborted) return;
-    if (client.core.closed) throw new ClosedError();
+    if (store.closed) throw new ClosedError();
     const started = performance.now();
     try {
       if ((await runMembership(ctx, stop)) === 'stopped') return;
     } catch (error) {
-      if (client.core.closed) throw new ClosedError();
+      if (store.closed) throw new ClosedError();
       if (error instanceof CompactedError || !(error instanceof ConclaveError) || !error.retryable) throw error;
     }
     if (performance.now() - started > STABLE_MS) backoff.reset();
@@ -76,7 +75,7 @@ export async function consume<T>(
 }
 
 function resolve<T>(
-  client: ConclaveClient,
+  store: Store,
   topic: string,
   codec: Codec<T>,
   handler: (msg: TopicMessage<T>, ctx: ConsumeContext) => Promise<void>,
@@ -102,8 +101,7 @@ function resolve<T>(
     if (startAt === 0n) throw new InvalidArgumentError(`startAt must be 'latest', 'earliest' or a revision >= 1`);
   }
   return {
-    client,
-    store: new Store(client),
+    store,
     layout: groupLayout(topic, opts.group),
     startAt,
     config: { topic, group: opts.group, codec, handler, concurrency, maxDeliveries, retryDelayMs, deadLetter },

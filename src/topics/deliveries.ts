@@ -10,14 +10,14 @@
  * - A handler that throws: the next delivery is counted in `tries/<r>` (with
  *   the error), and the message runs again on this member after
  *   `retryDelayMs`; after `maxDeliveries` it moves to the dead-letter queue,
- *   its error record beside it (the form of the jobs: `../queues/job-keys.ts`).
+ *   its error record beside it (the form of the jobs: `kit/dead-letters.ts`).
  * - The oldest live member moves the group's low mark (at most every
  *   {@link ADVANCE_MS}), deleting the done marks below it.
  * @module
  * @internal
  */
 import { ConclaveError } from '../errors.js';
-import { errorRecordOf, type JobErrorRecord } from '../queues/job-keys.js';
+import { errorRecordOf, type JobErrorRecord } from '../kit/dead-letters.js';
 import type { Codec } from '../types.js';
 import type { ConsumeContext, TopicMessage } from './api.js';
 import type { GroupView, PendingMessage } from './group-view.js';

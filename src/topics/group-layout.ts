@@ -17,7 +17,7 @@
  * @module
  * @internal
  */
-import type { JobErrorRecord } from '../queues/job-keys.js';
+import type { JobErrorRecord } from '../kit/dead-letters.js';
 
 /** Revisions as fixed-width decimal: byte order is numeric order (etcd compares values as bytes). */
 export function padRevision(revision: bigint): string {

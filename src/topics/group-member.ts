@@ -20,11 +20,10 @@
  */
 import type { Subscription } from 'rxjs';
 import { hex, toBytes, utf8 } from '../bytes.js';
-import type { ConclaveClient } from '../client.js';
-import type { SessionImpl } from '../core/session.js';
+import type { SessionImpl } from '../kit/store.js';
 import { ClosedError, CompactedError } from '../errors.js';
 import type { Rev, WatchEvent } from '../types.js';
-import { op, rangeOf, type Store } from '../recipes/store.js';
+import { op, rangeOf, type Store } from '../kit/store.js';
 import { Deliveries, type DeliveryConfig } from './deliveries.js';
 import { memberIdOf, padRevision, parseRevision, parseStateKey, parseTries, type GroupLayout } from './group-layout.js';
 import { GroupView } from './group-view.js';
@@ -35,7 +34,6 @@ import { isMessageKey } from './layout.js';
 const REPLAY_PAGE = 256n;
 
 export interface MemberContext<T> {
-  client: ConclaveClient;
   store: Store;
   layout: GroupLayout;
   startAt: 'latest' | 'earliest' | Rev;
@@ -47,8 +45,8 @@ export type MemberEnd = 'stopped' | 'rejoin';
 
 /** Runs one membership until it ends; rejects with `CompactedError`, `ClosedError` or a non-retryable error. */
 export async function runMembership<T>(ctx: MemberContext<T>, stop: AbortSignal): Promise<MemberEnd> {
-  const { client, store, layout } = ctx;
-  const session = await client.core.createSession(client.core.sessionTtlSeconds);
+  const { store, layout } = ctx;
+  const session = await store.newSession();
   try {
     const state = await store.range(store.prefix(layout.statePrefix));
     const stored = state.kvs.map((kv) => store.toKeyValue(kv));
@@ -102,15 +100,15 @@ class Membership<T> {
     return new Promise<MemberEnd>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
-      const { client, layout } = this.ctx;
+      const { store, layout } = this.ctx;
       const onStop = (): void => void this.end('stopped');
-      const onLost = (): void => void this.end(client.core.closed ? new ClosedError() : 'rejoin', true);
+      const onLost = (): void => void this.end(store.closed ? new ClosedError() : 'rejoin', true);
       this.stop.addEventListener('abort', onStop, { once: true });
       this.session.signal.addEventListener('abort', onLost, { once: true });
       this.cleanups.push(() => this.stop.removeEventListener('abort', onStop));
       this.cleanups.push(() => this.session.signal.removeEventListener('abort', onLost));
       this.keep(
-        client.watch(layout.statePrefix, { prefix: true, fromRevision: groupFrom }).subscribe({
+        store.watch(layout.statePrefix, { prefix: true, fromRevision: groupFrom }).subscribe({
           next: (e) => this.onGroupEvent(e),
           error: (e: unknown) => void this.end(e instanceof CompactedError ? 'rejoin' : e),
           complete: () => void this.end(new ClosedError()),
@@ -125,7 +123,7 @@ class Membership<T> {
   /** Watches the topic from `from`; on a compaction, replays what the topic retains, or ends. */
   private follow(from: bigint): void {
     if (this.ending) return;
-    const sub = this.ctx.client.watch(this.ctx.layout.topicPrefix, { prefix: true, fromRevision: from }).subscribe({
+    const sub = this.ctx.store.watch(this.ctx.layout.topicPrefix, { prefix: true, fromRevision: from }).subscribe({
       next: (e) => this.onTopicEvent(e),
       error: (e: unknown) => {
         if (!(e instanceof CompactedError)) return void this.end(e);
@@ -206,7 +204,7 @@ class Membership<T> {
   }
 
   private onFailure(error: unknown): void {
-    if (this.session.state !== 'alive') void this.end(this.ctx.client.core.closed ? new ClosedError() : 'rejoin', true);
+    if (this.session.state !== 'alive') void this.end(this.ctx.store.closed ? new ClosedError() : 'rejoin', true);
     else void this.end(error);
   }
 

@@ -15,13 +15,13 @@
  * @internal
  */
 import { toBytes, utf8 } from '../bytes.js';
-import type { SessionImpl } from '../core/session.js';
+import type { SessionImpl } from '../kit/store.js';
 import { ClosedError, ConclaveError } from '../errors.js';
 import type { Compare, RequestOp, TxnRequest, TxnResponse } from '../transport/index.js';
-import { Backoff, sleep } from '../recipes/abort.js';
-import { op, rangeOf, type Store } from '../recipes/store.js';
-import { uniqueNanos } from '../recipes/unique-key.js';
-import { deadLetterPuts, type JobErrorRecord } from '../queues/job-keys.js';
+import { Backoff, sleep } from '../backoff.js';
+import { op, rangeOf, type Store } from '../kit/store.js';
+import { uniqueNanos } from '../kit/unique-key.js';
+import { deadLetterPuts, type JobErrorRecord } from '../kit/dead-letters.js';
 import { padRevision, parseRevision, parseTries, type GroupLayout, type Tries } from './group-layout.js';
 
 /** A message to mark done. */

@@ -35,14 +35,13 @@
  * @internal
  */
 import { Observable, type Subscription } from 'rxjs';
-import type { ConclaveClient } from '../client.js';
 import { CompactedError, InvalidArgumentError } from '../errors.js';
 import type { Codec, WatchEvent } from '../types.js';
 import type { ConsumeContext, ConsumeOptions, MessagesOptions, Topic, TopicMessage, TopicRetention } from './api.js';
 import { checkRevision } from '../validate.js';
-import { encodeValue } from '../recipes/encode.js';
-import { DecodeError } from '../recipes/errors.js';
-import { op, rangeOf, Store } from '../recipes/store.js';
+import { encodeValue } from '../kit/encode.js';
+import { DecodeError } from '../kit/errors.js';
+import { op, rangeOf, Store } from '../kit/store.js';
 import { consume } from './consume.js';
 import { isMessageKey, messageSuffix, timeField, topicPrefix } from './layout.js';
 import { resolveRetention, type Retention } from './retention.js';
@@ -61,28 +60,26 @@ const REPLAY_PAGE = 256n;
  * const { revision } = await orders.publish({ id: 1 });
  * ```
  */
-export function createTopic<T>(client: ConclaveClient, name: string, codec: Codec<T>, retention?: TopicRetention): Topic<T> {
-  return new TopicImpl(client, name, codec, resolveRetention(retention));
+export function createTopic<T>(store: Store, name: string, codec: Codec<T>, retention?: TopicRetention): Topic<T> {
+  return new TopicImpl(store, name, codec, resolveRetention(retention));
 }
 
 class TopicImpl<T> implements Topic<T> {
-  private readonly store: Store;
   private readonly prefix: string;
 
   constructor(
-    private readonly client: ConclaveClient,
+    private readonly store: Store,
     private readonly name: string,
     private readonly codec: Codec<T>,
     private readonly retention: Retention,
   ) {
-    this.store = new Store(client);
     this.prefix = topicPrefix(name);
   }
 
   async publish(value: T): Promise<{ revision: bigint }> {
     const now = Date.now();
     const key = this.store.key(this.prefix + messageSuffix(now));
-    const bytes = encodeValue(this.codec, value, key, this.store.core.maxRequestBytes);
+    const bytes = encodeValue(this.codec, value, key, this.store.maxRequestBytes);
     const { maxMessages, maxAgeMs, slack } = this.retention;
     const ops = [op.put({ key, value: bytes })];
     if (maxAgeMs !== Infinity) {
@@ -96,7 +93,7 @@ class TopicImpl<T> implements Topic<T> {
   }
 
   consume(handler: (msg: TopicMessage<T>, ctx: ConsumeContext) => Promise<void>, opts: ConsumeOptions): Promise<void> {
-    return consume(this.client, this.name, this.codec, handler, opts);
+    return consume(this.store, this.name, this.codec, handler, opts);
   }
 
   /** The stored range of the message keys (they start with a digit; consumer-group member keys sort after them). */
@@ -141,7 +138,7 @@ class TopicImpl<T> implements Topic<T> {
       /** Watches from `next`; on a compaction with 'retained', replays the retained messages from `next`, then watches on. */
       const follow = (): void => {
         if (stopped) return;
-        inner = this.client.watch(this.prefix, { prefix: true, fromRevision: next }).subscribe({
+        inner = this.store.watch(this.prefix, { prefix: true, fromRevision: next }).subscribe({
           next: deliver,
           error: (error: unknown) => {
             if (error instanceof CompactedError && onCompacted === 'retained' && next !== undefined) fallBack(next);

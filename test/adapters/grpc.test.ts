@@ -6,7 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGrpcTransport, parseCancelReason, type GrpcTransport } from '../../adapters/grpc/index.js';
-import { isReadOnlyTxn } from '../../adapters/grpc/codec.js';
+import { isReadOnlyTxn } from '../../adapters/shared/retry-safety.js';
 import { parseEndpoint } from '../../adapters/grpc/endpoints.js';
 import { AbortError, AuthError, CompactedError, ConnectionError, InvalidArgumentError, TimeoutError } from '../../src/errors.js';
 import type { ResponseHeader, WatchCancel, WatcherListener, WireEvent } from '../../src/transport/index.js';

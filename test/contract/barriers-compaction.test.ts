@@ -8,7 +8,7 @@
  */
 import { filter } from 'rxjs';
 import { afterAll, expect, it } from 'vitest';
-import type { ConclaveClient } from '../../src/client.js';
+import type { ConclaveClient } from '../../src/client/client.js';
 import { connect, type Conclave, type DoubleBarrier } from '../../src/index.js';
 import { pollUntil, startRelay, type Relay } from '../harness/index.js';
 import { countBecomes, within } from './primitives-util.js';

@@ -5,7 +5,7 @@
 import { firstValueFrom, filter, timeout } from 'rxjs';
 import { expect, it } from 'vitest';
 import { AbortError, ClosedError, EtcdError, LockLostError, type Leader } from '../../src/index.js';
-import type { ConclaveClient } from '../../src/client.js';
+import type { ConclaveClient } from '../../src/client/client.js';
 import { gatewayPost } from '../harness/index.js';
 import { openLossy as openLossyClient, prefixRead } from './lossy-client.js';
 import { keysWhen, leaseOf, roundTrips, track } from './lock-helpers.js';

@@ -2,7 +2,7 @@
  * A contract-test client whose replies can be lost on purpose
  * (test/harness/lost-reply.ts), over the transport under test.
  */
-import type { ConclaveClient } from '../../src/client.js';
+import type { ConclaveClient } from '../../src/client/client.js';
 import type { Conclave, ConnectOptions } from '../../src/index.js';
 import { lostReplyTransport, type LossyTransport } from '../harness/lost-reply.js';
 import { adapterFor, type ClusterUnderTest, type TransportUnderTest } from './transports.js';

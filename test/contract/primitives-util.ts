@@ -1,7 +1,7 @@
 /**
  * Helpers for the primitives' contract tests (barriers, queues, topics, registry).
  */
-import type { ConclaveClient } from '../../src/client.js';
+import type { ConclaveClient } from '../../src/client/client.js';
 import type { Conclave } from '../../src/index.js';
 import { gatewayPost, pollUntil } from '../harness/index.js';
 import type { ClusterUnderTest } from './transports.js';

@@ -5,7 +5,7 @@
  * client, and aborts that lose nothing.
  */
 import { expect, it } from 'vitest';
-import type { ConclaveClient } from '../../src/client.js';
+import type { ConclaveClient } from '../../src/client/client.js';
 import { AbortError, DecodeError, InvalidArgumentError, LockLostError, type Conclave } from '../../src/index.js';
 import { countBecomes, revokeLease, sharedLease, track, within } from './primitives-util.js';
 import { describeContract } from './transports.js';

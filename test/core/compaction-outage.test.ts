@@ -8,7 +8,7 @@
 import type { Subscription } from 'rxjs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connect, CompactedError, type Conclave } from '../../src/index.js';
-import type { ConclaveClient } from '../../src/client.js';
+import type { ConclaveClient } from '../../src/client/client.js';
 import type { WatchHub } from '../../src/core/watch-hub.js';
 import { gatewayPost, parseMetrics, pollUntil, startRelay, startSingle, sumMetric, uniquePrefix, type EtcdCluster, type Relay } from '../harness/index.js';
 import { waitFor } from '../contract/collect.js';

@@ -7,7 +7,7 @@
 import { firstValueFrom, timeout } from 'rxjs';
 import { afterAll, expect, it } from 'vitest';
 import { connect, ConnectionError, type Conclave } from '../../src/index.js';
-import type { ConclaveClient } from '../../src/client.js';
+import type { ConclaveClient } from '../../src/client/client.js';
 import type { SessionImpl } from '../../src/core/session.js';
 import { createGrpcTransport } from '../../adapters/grpc/index.js';
 import { createGrpcProxyTransport } from '../../adapters/grpc-proxy/index.js';

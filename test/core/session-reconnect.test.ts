@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connect, type Conclave, type Lock } from '../../src/index.js';
-import type { ConclaveClient } from '../../src/client.js';
+import type { ConclaveClient } from '../../src/client/client.js';
 import type { LostSession } from '../../src/core/core.js';
 import { createGrpcTransport } from '../../adapters/grpc/index.js';
 import type { Transport } from '../../src/transport/index.js';

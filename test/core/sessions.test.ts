@@ -5,7 +5,7 @@
 import { firstValueFrom, timeout } from 'rxjs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connect, SessionLostError, type Conclave } from '../../src/index.js';
-import type { ConclaveClient } from '../../src/client.js';
+import type { ConclaveClient } from '../../src/client/client.js';
 import { gatewayPost, pollUntil, startRelay, startSingle, type EtcdCluster, type Relay } from '../harness/index.js';
 
 let cluster: EtcdCluster;

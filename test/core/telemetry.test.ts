@@ -9,7 +9,7 @@ import { MeterProvider, MetricReader, type MetricData } from '@opentelemetry/sdk
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { firstValueFrom, filter, timeout } from 'rxjs';
 import { afterAll, expect, it } from 'vitest';
-import type { ConclaveClient } from '../../src/client.js';
+import type { ConclaveClient } from '../../src/client/client.js';
 import { TimeoutError, connect, type Conclave, type ConnectOptions } from '../../src/index.js';
 import { resolveTelemetry } from '../../src/telemetry/load.js';
 import { pollUntil, sharedCluster, startRelay, uniquePrefix } from '../harness/index.js';

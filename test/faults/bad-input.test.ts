@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Conclave, type TransportName } from '../../src/index.js';
-import type { ConclaveClient } from '../../src/client.js';
+import type { ConclaveClient } from '../../src/client/client.js';
 import { gatewayPost, startSingle, type EtcdCluster } from '../harness/index.js';
 import type { BadCall, BadInputEnv, Prepared } from './bad-input/case.js';
 import { closedCases } from './bad-input/closed.js';

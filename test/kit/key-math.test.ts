@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FROM_KEY, prefixEnd, toBytes, utf8 } from '../../src/bytes.js';
-import { Namespace } from '../../src/namespace.js';
+import { Namespace } from '../../src/core/namespace.js';
 import { parseEndpoint, parseEndpoints } from '../../src/endpoints.js';
 import { InvalidArgumentError } from '../../src/errors.js';
 

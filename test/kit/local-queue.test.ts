@@ -4,8 +4,8 @@
  */
 import { expect, it } from 'vitest';
 import { AbortError, TimeoutError } from '../../src/errors.js';
-import { LocalQueue } from '../../src/locks/local-queue.js';
-import { WaitScope, checkWaitOptions } from '../../src/locks/wait-scope.js';
+import { LocalQueue } from '../../src/kit/local-queue.js';
+import { WaitScope, checkWaitOptions } from '../../src/kit/wait-scope.js';
 
 it('hands the slot on FIFO, one holder at a time, and reports idle', async () => {
   let idle = 0;

@@ -12,8 +12,8 @@
  * @module
  * @internal
  */
-import { EMPTY, FROM_KEY, concat, equals, prefixEnd, startsWith } from './bytes.js';
-import type { Bytes } from './types.js';
+import { EMPTY, FROM_KEY, concat, equals, prefixEnd, startsWith } from '../bytes.js';
+import type { Bytes } from '../transport/index.js';
 
 export class Namespace {
   constructor(readonly prefix: Bytes = EMPTY) {}

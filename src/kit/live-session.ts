@@ -5,9 +5,9 @@
  * @module
  * @internal
  */
-import type { ConclaveClient } from '../client.js';
 import type { SessionImpl } from '../core/session.js';
 import { ConclaveError } from '../errors.js';
+import type { Store } from './store.js';
 
 /** etcd's answer to a put under a lease that no longer exists. */
 export function isLeaseGone(error: unknown): boolean {
@@ -21,12 +21,12 @@ export function isLeaseGone(error: unknown): boolean {
  *
  * @example
  * ```ts
- * const key = await onLiveSession(client, (session) => putKey(session.lease));
+ * const key = await onLiveSession(store, (session) => putKey(session.lease));
  * ```
  */
-export async function onLiveSession<T>(client: ConclaveClient, fn: (session: SessionImpl) => Promise<T>): Promise<T> {
+export async function onLiveSession<T>(store: Store, fn: (session: SessionImpl) => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
-    const session = await client.core.session();
+    const session = await store.session();
     try {
       return await fn(session);
     } catch (error) {

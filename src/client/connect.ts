@@ -3,17 +3,17 @@
  * cluster to answer, and returns a client.
  * @module
  */
-import { toBytes } from './bytes.js';
+import { toBytes } from '../bytes.js';
+import { Core } from '../core/core.js';
+import { Namespace } from '../core/namespace.js';
+import { parseEndpoints } from '../endpoints.js';
+import { ConclaveError, ConnectionError, InvalidArgumentError, abortErrorOf, throwIfAborted } from '../errors.js';
+import { Log, checkLogger } from '../logger.js';
+import { resolveTelemetry } from '../telemetry/load.js';
+import type { Transport, TransportOptions } from '../transport/index.js';
+import type { Conclave, ConnectOptions, TransportName } from './api.js';
+import { DEFAULT_MAX_REQUEST_BYTES, MAX_TIMER_MS, checkPositiveInt, checkPrefix, checkSignal, checkWellFormed } from '../validate.js';
 import { ConclaveClient, MAX_TTL_SECONDS } from './client.js';
-import { Core } from './core/core.js';
-import { parseEndpoints } from './endpoints.js';
-import { ConclaveError, ConnectionError, InvalidArgumentError, abortErrorOf, throwIfAborted } from './errors.js';
-import { Namespace } from './namespace.js';
-import { Log, checkLogger } from './logger.js';
-import { resolveTelemetry } from './telemetry/load.js';
-import type { Transport, TransportOptions } from './transport/index.js';
-import type { Conclave, ConnectOptions, TransportName } from './client/api.js';
-import { DEFAULT_MAX_REQUEST_BYTES, MAX_TIMER_MS, checkPositiveInt, checkPrefix, checkSignal, checkWellFormed } from './validate.js';
 
 /**
  * Builds a transport from resolved options.
@@ -32,9 +32,15 @@ export const DEFAULT_DIAL_TIMEOUT_MS = 5000;
 /** The endpoints to use: the option, else `CONCLAVE_ENDPOINTS`, else the default. */
 export function resolveEndpoints(endpoints: string[] | undefined): string[] {
   if (endpoints !== undefined) return endpoints;
-  const env = typeof process !== 'undefined' ? process.env['CONCLAVE_ENDPOINTS'] : undefined;
+  const env = environment('CONCLAVE_ENDPOINTS');
   if (env && env.trim() !== '') return env.split(',').map((s) => s.trim()).filter((s) => s !== '');
   return [DEFAULT_ENDPOINT];
+}
+
+/** An environment variable where the runtime has them (Node, Deno, Bun); none in browsers. */
+function environment(name: string): string | undefined {
+  const runtime = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
+  return runtime?.env?.[name];
 }
 
 /**
@@ -81,8 +87,7 @@ export async function connectWith(
   const deadline = AbortSignal.timeout(dialTimeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
   try {
-    const status = await transport.status({ signal });
-    core.observe(status.header);
+    await core.transport.status({ signal }); // its header reaches the core through the observed transport
   } catch (error) {
     await core.close().catch(() => undefined);
     if (options.signal?.aborted) throw abortErrorOf(options.signal);

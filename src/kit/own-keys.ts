@@ -14,9 +14,8 @@
  * @internal
  */
 import { hex, utf8 } from '../bytes.js';
-import type { ConclaveClient } from '../client.js';
-import type { RangeRequest, WireKeyValue } from '../transport/index.js';
-import type { Bytes, Rev } from '../types.js';
+import type { Bytes, RangeRequest, Rev, WireKeyValue } from '../transport/index.js';
+import type { Store } from './store.js';
 
 /** The keys of one kind of lock under a stored prefix. */
 export interface KeyShape {
@@ -58,20 +57,18 @@ export function allOwn(shape: KeyShape, kvs: readonly WireKeyValue[]): boolean {
  *
  * @example
  * ```ts
- * const shape = shapeOf(storedPrefix(client, 'jobs/'), SESSION_SUFFIX);
- * const [owner] = await ownKeys(client, firstKeys(storedPrefix(client, 'jobs/'), 1), shape, 1);
+ * const shape = shapeOf(store.prefix('jobs/'), SESSION_SUFFIX);
+ * const [owner] = await ownKeys(store, firstKeys(store.prefix('jobs/'), 1), shape, 1);
  * ```
  */
-export async function ownKeys(client: ConclaveClient, request: RangeRequest, shape: KeyShape, limit: number): Promise<WireKeyValue[]> {
-  const { core } = client;
+export async function ownKeys(store: Store, request: RangeRequest, shape: KeyShape, limit: number): Promise<WireKeyValue[]> {
   const ascending = request.sortOrder !== 'descend';
   const found: WireKeyValue[] = [];
   const seen = new Set<string>();
   let page: RangeRequest = { ...request, limit: BigInt(Math.max(64, limit * 4)) };
   let revision: Rev | undefined;
   for (;;) {
-    const res = await core.transport.range(revision === undefined ? page : { ...page, revision });
-    core.observe(res.header);
+    const res = await store.range(revision === undefined ? page : { ...page, revision });
     revision ??= res.header.revision;
     let fresh = 0;
     for (const kv of res.kvs) {

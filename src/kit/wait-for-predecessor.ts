@@ -5,11 +5,11 @@
  * @module
  * @internal
  */
-import type { ConclaveClient } from '../client.js';
 import { abortErrorOf, LockLostError } from '../errors.js';
-import type { Bytes, Rev } from '../types.js';
-import { olderKeys, rangeKvs } from './lock-keys.js';
+import type { Bytes, Rev } from '../transport/index.js';
+import { olderKeys } from './guarded-keys.js';
 import { allOwn, ownKeys, type KeyShape } from './own-keys.js';
+import { rangeKvs, type Store } from './store.js';
 import { waitForDelete } from './wait-for-delete.js';
 
 export interface PredecessorWait {
@@ -39,35 +39,33 @@ export interface PredecessorWait {
  *
  * @example
  * ```ts
- * const blockers = storedPrefix(client, 'jobs/');
- * await waitForPredecessors(client, { blockers, shape: shapeOf(blockers, SESSION_SUFFIX), ownKey, revision, signal });
+ * const blockers = store.prefix('jobs/');
+ * await waitForPredecessors(store, { blockers, shape: shapeOf(blockers, SESSION_SUFFIX), ownKey, revision, signal });
  * ```
  */
-export async function waitForPredecessors(client: ConclaveClient, wait: PredecessorWait): Promise<void> {
+export async function waitForPredecessors(store: Store, wait: PredecessorWait): Promise<void> {
   const slots = wait.slots ?? 1;
-  const { transport } = client.core;
   for (;;) {
     if (wait.signal.aborted) throw abortErrorOf(wait.signal);
-    const res = await transport.txn(
+    const res = await store.txn(
       {
         compare: [],
         success: [{ range: olderKeys(wait.blockers, wait.revision, slots) }, { range: { key: wait.ownKey, keysOnly: true } }],
         failure: [],
       },
-      { signal: wait.signal },
+      wait.signal,
     );
-    client.core.observe(res.header);
     const own = rangeKvs(res.responses, 1)[0];
     if (!own || own.createRevision !== wait.revision) {
       if (wait.signal.aborted) throw abortErrorOf(wait.signal);
       throw new LockLostError('lock key was deleted while waiting for the lock');
     }
     const nearest = rangeKvs(res.responses, 0);
-    const ahead = allOwn(wait.shape, nearest) ? nearest : await ownKeys(client, olderKeys(wait.blockers, wait.revision, slots), wait.shape, slots);
+    const ahead = allOwn(wait.shape, nearest) ? nearest : await ownKeys(store, olderKeys(wait.blockers, wait.revision, slots), wait.shape, slots);
     if (ahead.length < slots) return;
     const range = slots === 1 ? { key: ahead[0]!.key } : wait.blockers;
     await waitForDelete(
-      client,
+      store,
       range,
       ahead.map((kv) => kv.key),
       res.header.revision + 1n,

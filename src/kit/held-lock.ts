@@ -15,21 +15,23 @@
  * @internal
  */
 import { AsyncSubject, type Observable } from 'rxjs';
+import { Backoff, sleep } from '../backoff.js';
 import { toBytes } from '../bytes.js';
-import type { ConclaveClient } from '../client.js';
 import type { SessionImpl } from '../core/session.js';
 import { ClosedError, LockLostError } from '../errors.js';
 import type { RequestOp } from '../transport/index.js';
 import type { Bytes, Rev } from '../types.js';
-import type { Lock } from './api.js';
+import type { Lock } from '../locks/api.js';
 import { checkKey, checkPrefix, checkRevision, checkSize, checkValue } from '../validate.js';
-import { deleteGuardedWithRetry, heldCompare, userKey } from './lock-keys.js';
+import { deleteGuardedWithRetry, heldCompare } from './guarded-keys.js';
 import type { LocalSlot } from './local-queue.js';
+import type { Store } from './store.js';
 
 export type HeldState = 'held' | 'released' | 'lost' | 'closed';
 
 export interface HeldLockInit {
-  client: ConclaveClient;
+  /** Where the lock key lives. */
+  store: Store;
   session: SessionImpl;
   /** The stored (namespaced) lock key. */
   storedKey: Bytes;
@@ -56,7 +58,7 @@ export class HeldLock implements Lock {
   readonly fencingToken: Rev;
   readonly lost$: Observable<void>;
   readonly signal: AbortSignal;
-  protected readonly client: ConclaveClient;
+  protected readonly store: Store;
   protected readonly session: SessionImpl;
   protected readonly storedKey: Bytes;
   protected readonly what: string;
@@ -67,7 +69,6 @@ export class HeldLock implements Lock {
   private releasing: Promise<void> | undefined;
   private unwatch: (() => void) | undefined;
   private watchToken: object | undefined;
-  private retryTimer: { timer: ReturnType<typeof setTimeout>; wake: () => void } | undefined;
   private readonly onSessionEnd = (): void => {
     const reason: unknown = this.session.signal.reason;
     if (reason instanceof ClosedError) this.end('closed', new ClosedError(`client closed; ${this.what} released`, { cause: reason }));
@@ -75,13 +76,13 @@ export class HeldLock implements Lock {
   };
 
   constructor(init: HeldLockInit) {
-    this.client = init.client;
+    this.store = init.store;
     this.session = init.session;
     this.storedKey = init.storedKey;
     this.fencingToken = init.revision;
     this.slot = init.slot;
     this.what = init.what ?? 'lock';
-    this.key = userKey(init.client, init.storedKey);
+    this.key = init.store.userKey(init.storedKey);
     this.signal = this.controller.signal;
     this.lost$ = this.lostSubject.asObservable();
     if (this.session.signal.aborted) {
@@ -90,7 +91,7 @@ export class HeldLock implements Lock {
     }
     this.session.signal.addEventListener('abort', this.onSessionEnd, { once: true });
     this.watchFrom(init.revision + 1n);
-    this.client.core.log.debug(`${this.what} acquired`, { key: this.key, fencingToken: this.fencingToken.toString() });
+    this.store.log.debug(`${this.what} acquired`, { key: this.key, fencingToken: this.fencingToken.toString() });
   }
 
   /** The state of the lock (see the module's table). */
@@ -102,16 +103,16 @@ export class HeldLock implements Lock {
     checkKey(key);
     checkValue(value);
     if (opts.lease !== undefined) checkRevision(opts.lease, 'lease');
-    const stored = this.client.ns.key(toBytes(key));
+    const stored = this.store.key(key);
     const bytes = toBytes(value);
-    checkSize(stored, bytes, this.client.core.maxRequestBytes);
+    checkSize(stored, bytes, this.store.maxRequestBytes);
     return this.fenced({ put: { key: stored, value: bytes, lease: opts.lease } }).then((revision) => ({ revision }));
   }
 
   async deleteIfHeld(key: string, opts: { prefix?: boolean } = {}): Promise<{ deleted: number; revision: Rev }> {
     if (opts.prefix) checkPrefix(key);
     else checkKey(key);
-    const range = opts.prefix ? this.client.ns.prefixRange(toBytes(key)) : { key: this.client.ns.key(toBytes(key)) };
+    const range = opts.prefix ? this.store.prefix(key) : { key: this.store.key(key) };
     let deleted = 0;
     const revision = await this.fenced({ deleteRange: range }, (responses) => {
       const op = responses[0] as { deleteRange?: { deleted: bigint } } | undefined;
@@ -124,8 +125,8 @@ export class HeldLock implements Lock {
     if (this.releasing) return this.releasing;
     if (this.state_ !== 'held') return (this.releasing = Promise.resolve());
     this.end('released', new ClosedError(`${this.what} released`), false);
-    const stillNeeded = (): boolean => this.session.state === 'alive' && !this.client.core.closed;
-    this.releasing = deleteGuardedWithRetry(this.client, this.storedKey, { revision: this.fencingToken }, stillNeeded).finally(() => this.slot?.release());
+    const stillNeeded = (): boolean => this.session.state === 'alive' && !this.store.closed;
+    this.releasing = deleteGuardedWithRetry(this.store, this.storedKey, { revision: this.fencingToken }, stillNeeded).finally(() => this.slot?.release());
     return this.releasing;
   }
 
@@ -142,10 +143,9 @@ export class HeldLock implements Lock {
 
   /** Runs `op` in a txn guarded by the lock key's create revision; a failed guard means the lock is lost. */
   protected async fenced(op: RequestOp, read?: (responses: readonly unknown[]) => void): Promise<Rev> {
-    this.client.core.checkOpen();
+    this.store.checkOpen();
     if (this.state_ !== 'held') throw this.notHeldError();
-    const res = await this.client.core.transport.txn({ compare: [heldCompare(this.storedKey, this.fencingToken)], success: [op], failure: [] });
-    this.client.core.observe(res.header);
+    const res = await this.store.txn({ compare: [heldCompare(this.storedKey, this.fencingToken)], success: [op], failure: [] });
     if (!res.succeeded) {
       this.end('lost', new LockLostError(`${this.what} key ${this.key} no longer has create revision ${this.fencingToken}`));
       throw this.notHeldError();
@@ -158,19 +158,14 @@ export class HeldLock implements Lock {
   protected end(state: Exclude<HeldState, 'held'>, reason: Error, handOn = true): void {
     if (this.state_ !== 'held') return;
     this.state_ = state;
-    if (state === 'lost') this.client.core.log.warn(`${this.what} lost before it was released`, { key: this.key, fencingToken: this.fencingToken.toString(), error: reason });
-    else this.client.core.log.debug(`${this.what} ${state}`, { key: this.key, fencingToken: this.fencingToken.toString() });
+    if (state === 'lost') this.store.log.warn(`${this.what} lost before it was released`, { key: this.key, fencingToken: this.fencingToken.toString(), error: reason });
+    else this.store.log.debug(`${this.what} ${state}`, { key: this.key, fencingToken: this.fencingToken.toString() });
     this.session.signal.removeEventListener('abort', this.onSessionEnd);
     this.watchToken = undefined;
     const unwatch = this.unwatch;
     this.unwatch = undefined;
     unwatch?.();
-    if (this.retryTimer) {
-      clearTimeout(this.retryTimer.timer);
-      this.retryTimer.wake();
-      this.retryTimer = undefined;
-    }
-    this.controller.abort(reason);
+    this.controller.abort(reason); // also wakes a resync waiting to retry
     if (state === 'lost') this.lostSubject.next();
     this.lostSubject.complete();
     if (handOn) this.slot?.release();
@@ -181,8 +176,7 @@ export class HeldLock implements Lock {
     const token = {};
     this.watchToken = token;
     const mine = (): boolean => this.watchToken === token && this.state_ === 'held';
-    const unwatch = this.client.core.watchHub.subscribe({ key: this.storedKey, prevKv: false }, from, {
-      prefixLength: 0,
+    const unwatch = this.store.watchStored({ key: this.storedKey }, from, {
       next: (batch) => {
         if (!mine()) return;
         const gone = batch.events.some((e) => e.type === 'delete' || e.kv.createRevision !== this.fencingToken);
@@ -204,11 +198,10 @@ export class HeldLock implements Lock {
 
   /** After a failed watch: re-reads the own key, then watches again (or declares the lock lost). */
   private async resync(): Promise<void> {
-    let delay = 100;
+    const backoff = new Backoff(100, 2000);
     while (this.state_ === 'held') {
       try {
-        const res = await this.client.core.transport.range({ key: this.storedKey, keysOnly: true });
-        this.client.core.observe(res.header);
+        const res = await this.store.range({ key: this.storedKey, keysOnly: true });
         if (this.state_ !== 'held') return;
         const kv = res.kvs[0];
         if (!kv || kv.createRevision !== this.fencingToken) {
@@ -218,11 +211,7 @@ export class HeldLock implements Lock {
         }
         return;
       } catch {
-        await new Promise<void>((wake) => {
-          this.retryTimer = { timer: setTimeout(wake, delay), wake };
-        });
-        this.retryTimer = undefined;
-        delay = Math.min(delay * 2, 2000);
+        await sleep(backoff.next(), this.signal).catch(() => undefined);
       }
     }
   }

@@ -4,9 +4,9 @@
  * @module
  * @internal
  */
-import { utf8 } from './bytes.js';
-import type { WireEvent, WireKeyValue } from './transport/index.js';
-import type { KeyValue, WatchEvent } from './types.js';
+import { utf8 } from '../bytes.js';
+import type { WireEvent, WireKeyValue } from '../transport/index.js';
+import type { KeyValue, WatchEvent } from '../types.js';
 
 export function toKeyValue(kv: WireKeyValue, prefixLength: number): KeyValue {
   return {

@@ -1,12 +1,14 @@
 /**
- * The auth token of a gRPC transport: fetched lazily with Auth.Authenticate,
- * attached to every call as metadata `token`, refreshed single-flight when
- * etcd says it is invalid.
+ * The auth token of a transport: fetched lazily with Auth.Authenticate,
+ * attached to every call (gRPC metadata `token`, HTTP `Authorization`),
+ * refreshed single-flight when etcd says it is invalid.
  *
  * @module
  * @internal
  */
 import { abortErrorOf, throwIfAborted } from '../../src/errors.js';
+import type { AuthenticateResponse, TransportOptions } from '../../src/transport/index.js';
+import { isAuthNotEnabled, isTokenError, needsFreshToken } from './answers.js';
 
 /** Authenticates and returns a fresh token ('' when the cluster has auth disabled: calls carry no token). */
 export type Authenticator = () => Promise<string>;
@@ -37,6 +39,11 @@ export class TokenManager {
   /** Forgets `token` if it is the current one: the next {@link get} authenticates again. */
   invalidate(token: string): void {
     if (this.token === token) this.token = undefined;
+  }
+
+  /** Forgets `token` when `error` says etcd refused it (a stream's owner reopens with a fresh one). */
+  invalidateIfRefused(error: unknown, token: string | undefined): void {
+    if (token !== undefined && isTokenError(error)) this.invalidate(token);
   }
 
   private fetch(signal: AbortSignal | undefined): Promise<string> {
@@ -74,5 +81,56 @@ export class TokenManager {
         },
       );
     });
+  }
+}
+
+/**
+ * The token manager of a transport configured with `auth` (undefined without):
+ * it authenticates through `authenticate` (the transport's own Authenticate
+ * call, sent without a token). Like etcd's Go client, credentials for a
+ * cluster without auth are not an error: the token is then '' and calls carry none.
+ *
+ * @example
+ * ```ts
+ * this.tokens = tokenManagerFor(options.auth, (name, password) => this.authenticate(name, password));
+ * ```
+ */
+export function tokenManagerFor(
+  auth: TransportOptions['auth'],
+  authenticate: (name: string, password: string) => Promise<AuthenticateResponse>,
+): TokenManager | undefined {
+  if (!auth) return undefined;
+  return new TokenManager(async () => {
+    try {
+      return (await authenticate(auth.username, auth.password)).token;
+    } catch (err) {
+      if (isAuthNotEnabled(err)) return '';
+      throw err;
+    }
+  });
+}
+
+/**
+ * Runs a unary call with the current token (none without `tokens`); when etcd
+ * refused the token ({@link needsFreshToken}), re-authenticates (single-flight)
+ * and runs it once more: etcd refused it unexecuted, so writes too are safe.
+ *
+ * @example
+ * ```ts
+ * return withFreshToken(this.tokens, signal, (token) => this.attempts(request, token));
+ * ```
+ */
+export async function withFreshToken<T>(
+  tokens: TokenManager | undefined,
+  signal: AbortSignal | undefined,
+  call: (token: string | undefined) => Promise<T>,
+): Promise<T> {
+  let token = tokens ? await tokens.get(signal) : undefined;
+  try {
+    return await call(token);
+  } catch (err) {
+    if (!tokens || token === undefined || !needsFreshToken(err, token)) throw err;
+    token = await tokens.refresh(token, signal);
+    return await call(token);
   }
 }

@@ -11,10 +11,10 @@
  * @module
  * @internal
  */
-import { hex, toBytes } from '../bytes.js';
-import type { ConclaveClient } from '../client.js';
-import type { Core } from '../core/core.js';
+import { hex } from '../bytes.js';
 import { abortErrorOf } from '../errors.js';
+import { Registry } from './registry.js';
+import type { Store } from './store.js';
 
 /** The right to use a session key; `release()` hands it to the next local waiter. */
 export interface LocalSlot {
@@ -85,23 +85,9 @@ export class LocalQueue {
   }
 }
 
-const registry = new WeakMap<Core, Map<string, LocalQueue>>();
+const queues = new Registry<LocalQueue>();
 
-/** The local queue of the session key under `prefix` (a user key prefix such as `${name}/`) in `client`'s namespace. */
-export function localQueueFor(client: ConclaveClient, prefix: string): LocalQueue {
-  let queues = registry.get(client.core);
-  if (!queues) {
-    queues = new Map();
-    registry.set(client.core, queues);
-  }
-  const id = hex(client.ns.key(toBytes(prefix)));
-  let queue = queues.get(id);
-  if (!queue) {
-    const owner = queues;
-    queue = new LocalQueue(() => {
-      if (owner.get(id) === queue) owner.delete(id);
-    });
-    queues.set(id, queue);
-  }
-  return queue;
+/** The local queue of the session key under `prefix` (a user key prefix such as `${name}/`) in `store`'s namespace. */
+export function localQueueFor(store: Store, prefix: string): LocalQueue {
+  return queues.ensure(store.connection, hex(store.key(prefix)), (forget) => new LocalQueue(forget));
 }

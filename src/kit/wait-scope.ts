@@ -1,7 +1,8 @@
 /**
  * The abort scope of one wait: the caller's `signal`, an optional
- * `timeoutMs`, and any signal the wait depends on (the session's) merged into
- * one signal, with every listener and timer removed by `dispose()`.
+ * `timeoutMs`, and any signal the wait depends on (the session's, a loop's
+ * stop signal) merged into one signal, with every listener and timer removed
+ * by `dispose()`. The one way the kit links signals.
  * @module
  * @internal
  */

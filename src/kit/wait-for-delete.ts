@@ -1,12 +1,12 @@
 /**
- * Waiting for a key's delete through the client's shared watch hub.
+ * Waiting for a key's delete through the core's shared watch hub.
  * @module
  * @internal
  */
 import { hex } from '../bytes.js';
-import type { ConclaveClient } from '../client.js';
 import { abortErrorOf, ClosedError, CompactedError } from '../errors.js';
-import type { Bytes, Rev } from '../types.js';
+import type { Bytes, Rev } from '../transport/index.js';
+import type { Store } from './store.js';
 
 /**
  * Resolves when one of `keys` is deleted at a revision >= `fromRevision`.
@@ -19,11 +19,11 @@ import type { Bytes, Rev } from '../types.js';
  * @example
  * ```ts
  * const res = await range(...);                          // saw `pred` at res.header.revision
- * await waitForDelete(client, { key: pred }, [pred], res.header.revision + 1n, signal);
+ * await waitForDelete(store, { key: pred }, [pred], res.header.revision + 1n, signal);
  * ```
  */
 export function waitForDelete(
-  client: ConclaveClient,
+  store: Store,
   range: { key: Bytes; rangeEnd?: Bytes | undefined },
   keys: readonly Bytes[],
   fromRevision: Rev,
@@ -45,8 +45,7 @@ export function waitForDelete(
     };
     const onAbort = (): void => settle(abortErrorOf(signal));
     signal.addEventListener('abort', onAbort, { once: true });
-    const unsub = client.core.watchHub.subscribe({ key: range.key, rangeEnd: range.rangeEnd, prevKv: false }, fromRevision, {
-      prefixLength: 0,
+    const unsub = store.watchStored(range, fromRevision, {
       next: (batch) => {
         if (batch.events.some((e) => e.type === 'delete' && wanted.has(hex(e.kv.key)))) settle();
       },

@@ -1,6 +1,6 @@
 /**
- * Typed errors of the recipes (topics, queues, barriers), beside the core's
- * in `src/errors.ts`. Both are {@link ConclaveError}s.
+ * The typed error of values read back through a codec (topics and queues),
+ * beside the core's in `src/errors.ts`. Both are {@link ConclaveError}s.
  * @module
  */
 import { ConclaveError, type ConclaveErrorOptions } from '../errors.js';
@@ -32,22 +32,6 @@ export class DecodeError extends ConclaveError {
     this.key = key;
     this.bytes = bytes;
     this.revision = revision;
-  }
-}
-
-/**
- * A double barrier already holds `count` participants: the extra `enter()` is
- * refused and leaves no key behind (Go's `recipe.ErrTooManyClients`). Retryable:
- * once the current participants have left, entering may succeed.
- *
- * @example
- * ```ts
- * try { await barrier.enter() } catch (e) { if (e instanceof BarrierFullError) console.log('full, try later') }
- * ```
- */
-export class BarrierFullError extends ConclaveError {
-  constructor(message = 'too many participants: the double barrier is full', options: ConclaveErrorOptions = {}) {
-    super(message, { code: 'BARRIER_FULL', retryable: true, ...options });
   }
 }
 

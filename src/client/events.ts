@@ -7,12 +7,12 @@
 import { skip, Subscription } from 'rxjs';
 import type { Core } from '../core/core.js';
 import { LockLostError } from '../errors.js';
-import type { Conclave } from '../client/api.js';
+import type { ConnectionStatus } from '../types.js';
+import type { Conclave } from './api.js';
 import type { Leadership } from '../election/api.js';
 import type { Lock } from '../locks/api.js';
-import type { ConnectionStatus } from '../types.js';
-import { TypedEmitter } from './emitter.js';
-import type { ConclaveEventMap, ConclaveEvents } from './types.js';
+import { TypedEmitter } from '../events/emitter.js';
+import type { ConclaveEventMap, ConclaveEvents } from '../events/types.js';
 
 export class ClientEvents extends TypedEmitter<ConclaveEventMap> implements ConclaveEvents {
   private readonly subscriptions = new Subscription();

@@ -6,13 +6,13 @@
  * @internal
  */
 import { equals } from '../bytes.js';
-import type { ConclaveClient } from '../client.js';
 import type { SessionImpl } from '../core/session.js';
 import { abortErrorOf, LockLostError } from '../errors.js';
-import type { Bytes, Rev } from '../types.js';
+import type { Bytes, Rev } from '../transport/index.js';
+import { deleteGuardedWithRetry, firstKeys, heldCompare } from './guarded-keys.js';
 import { isLeaseGone, onLiveSession } from './live-session.js';
-import { deleteGuardedWithRetry, firstKeys, heldCompare, rangeKvs, storedKey, storedPrefix } from './lock-keys.js';
 import { isOwnKey, ownKeys, SESSION_SUFFIX, shapeOf } from './own-keys.js';
+import { rangeKvs, type Store } from './store.js';
 import { waitForPredecessors } from './wait-for-predecessor.js';
 import type { WaitScope } from './wait-scope.js';
 
@@ -35,49 +35,47 @@ export interface QueuedKey {
  * `'reuse'` (election, as Go does) it is kept and `value` proclaimed on it.
  */
 export function enqueueSessionKey(
-  client: ConclaveClient,
+  store: Store,
   name: string,
   value: Bytes,
   existing: 'recreate' | 'reuse',
 ): Promise<QueuedKey> {
-  return onLiveSession(client, (session) => enqueueOn(client, session, name, value, existing));
+  return onLiveSession(store, (session) => enqueueOn(store, session, name, value, existing));
 }
 
 async function enqueueOn(
-  client: ConclaveClient,
+  store: Store,
   session: SessionImpl,
   name: string,
   value: Bytes,
   existing: 'recreate' | 'reuse',
 ): Promise<QueuedKey> {
-  const { core } = client;
-  const key = storedKey(client, `${name}/${session.leaseHex}`);
-  const owners = firstKeys(storedPrefix(client, `${name}/`), 1);
+  const key = store.key(`${name}/${session.leaseHex}`);
+  const owners = firstKeys(store.prefix(`${name}/`), 1);
   const shape = shapeOf(owners, SESSION_SUFFIX);
-  const alive = (): boolean => session.state === 'alive' && !core.closed;
+  const alive = (): boolean => session.state === 'alive' && !store.closed;
   for (let attempt = 0; ; attempt++) {
     let res;
     try {
-      res = await core.transport.txn({
+      res = await store.txn({
         compare: [{ target: 'create', result: 'equal', key, value: 0n }],
         success: [{ put: { key, value, lease: session.lease } }, { range: owners }],
         failure: [{ range: { key } }, { range: owners }],
       });
     } catch (error) {
       // The put may have been applied: remove the key of this lease (only the slot holder uses it) before giving up.
-      if (!isLeaseGone(error)) await deleteGuardedWithRetry(client, key, { lease: session.lease }, alive).catch(() => undefined);
+      if (!isLeaseGone(error)) await deleteGuardedWithRetry(store, key, { lease: session.lease }, alive).catch(() => undefined);
       throw error;
     }
-    core.observe(res.header);
     const stale = res.succeeded ? undefined : rangeKvs(res.responses, 0)[0];
     const revision = stale ? stale.createRevision : res.header.revision;
     let owner = rangeKvs(res.responses, 1)[0];
     // The oldest key under `${name}/` may belong to a longer name (`${name}/x/...`): look past it.
     if (owner && !isOwnKey(shape, owner.key)) {
       try {
-        owner = (await ownKeys(client, owners, shape, 1))[0];
+        owner = (await ownKeys(store, owners, shape, 1))[0];
       } catch (error) {
-        await deleteGuardedWithRetry(client, key, { revision }, alive).catch(() => undefined);
+        await deleteGuardedWithRetry(store, key, { revision }, alive).catch(() => undefined);
         throw error;
       }
     }
@@ -87,15 +85,14 @@ async function enqueueOn(
     if (!stale) continue; // deleted in between: create it now
     if (existing === 'reuse') {
       if (equals(stale.value, value)) return queued;
-      const put = await core.transport.txn({
+      const put = await store.txn({
         compare: [heldCompare(key, revision)],
         success: [{ put: { key, value, lease: session.lease } }],
         failure: [],
       });
-      core.observe(put.header);
       if (put.succeeded) return queued;
     } else {
-      await deleteGuardedWithRetry(client, key, { revision }, alive);
+      await deleteGuardedWithRetry(store, key, { revision }, alive);
     }
   }
 }
@@ -104,9 +101,9 @@ async function enqueueOn(
  * Removes a queued key after a failed or aborted wait (guarded by its create
  * revision, retried while the session lives) so the queue behind moves on.
  */
-export function dequeueKey(client: ConclaveClient, queued: { session: SessionImpl; key: Bytes; revision: Rev }): Promise<void> {
-  const stillNeeded = (): boolean => queued.session.state === 'alive' && !client.core.closed;
-  return deleteGuardedWithRetry(client, queued.key, { revision: queued.revision }, stillNeeded).catch(() => undefined);
+export function dequeueKey(store: Store, queued: { session: SessionImpl; key: Bytes; revision: Rev }): Promise<void> {
+  const stillNeeded = (): boolean => queued.session.state === 'alive' && !store.closed;
+  return deleteGuardedWithRetry(store, queued.key, { revision: queued.revision }, stillNeeded).catch(() => undefined);
 }
 
 /**
@@ -114,13 +111,13 @@ export function dequeueKey(client: ConclaveClient, queued: { session: SessionImp
  * `${name}/` — Go's `waitDeletes` on the immediate predecessors. On failure or
  * abort it removes the key (so the queue behind moves on) and rethrows.
  */
-export async function waitForTurn(client: ConclaveClient, name: string, queued: QueuedKey, scope: WaitScope): Promise<void> {
+export async function waitForTurn(store: Store, name: string, queued: QueuedKey, scope: WaitScope): Promise<void> {
   scope.link(queued.session.signal);
   try {
     if (scope.signal.aborted) throw abortErrorOf(scope.signal);
     if (queued.owner) return;
-    const blockers = storedPrefix(client, `${name}/`);
-    await waitForPredecessors(client, {
+    const blockers = store.prefix(`${name}/`);
+    await waitForPredecessors(store, {
       blockers,
       shape: shapeOf(blockers, SESSION_SUFFIX),
       ownKey: queued.key,
@@ -128,7 +125,7 @@ export async function waitForTurn(client: ConclaveClient, name: string, queued: 
       signal: scope.signal,
     });
   } catch (error) {
-    await dequeueKey(client, queued);
+    await dequeueKey(store, queued);
     throw error;
   }
 }
