@@ -60,6 +60,18 @@ export interface StoredWatchSink {
   next(batch: Batch): void;
   error(error: Error): void;
   complete(): void;
+  /** {@link Store.joinNow} only: the shared watch delivers every event after `revision`. */
+  started?(revision: Rev): void;
+}
+
+/** The hub sink of a stored sink (its callbacks, bound). */
+function sinkOf(sink: StoredWatchSink): Omit<StoredWatchSink, never> {
+  return {
+    next: (batch) => sink.next(batch),
+    error: (e) => sink.error(e),
+    complete: () => sink.complete(),
+    started: (revision) => sink.started?.(revision),
+  };
 }
 
 /**
@@ -138,6 +150,11 @@ export class Store {
     return this.ns.prefixRange(toBytes(prefix));
   }
 
+  /** The stored range of every key of the client (its connect-time namespace), whatever this store's namespace. */
+  rootRange(): StoredRange {
+    return this.core.root.prefixRange(new Uint8Array(0));
+  }
+
   /** The stored range `[from, to)` of two user keys. */
   between(from: string, to: string): StoredRange {
     return { key: this.key(from), rangeEnd: this.key(to) };
@@ -199,6 +216,16 @@ export class Store {
         complete: () => subscriber.complete(),
       });
     });
+  }
+
+  /**
+   * The kit's shared watches (see `shared-watch.ts` and `WatchHub.joinNow`): `after` undefined keeps the watch of
+   * `range` open (`sink.started` tells from which revision it delivers); else joins it from `after + 1`, or returns
+   * undefined when its kept history does not reach back that far. Keys stay in stored form.
+   */
+  joinNow(range: StoredRange & { noPut?: boolean | undefined }, after: Rev | undefined, sink: StoredWatchSink): (() => void) | undefined {
+    const target: WatchTarget = { key: range.key, rangeEnd: range.rangeEnd, prevKv: false, noPut: range.noPut === true };
+    return this.core.watchHub.joinNow(target, after, { prefixLength: 0, ...sinkOf(sink) });
   }
 
   /** Raw batches of a stored range (keys not stripped), for waits that compare stored keys. Returns the unsubscribe function. */
