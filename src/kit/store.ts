@@ -133,6 +133,11 @@ export class Store {
     return this.core.session(options);
   }
 
+  /** The shared session once its lease is granted, and `ready` once its marker is written (see `Core.sessionEarly`). */
+  sessionEarly(): Promise<{ session: SessionImpl; ready: Promise<void> }> {
+    return this.core.sessionEarly();
+  }
+
   /** A session of its own, with the client's default TTL. */
   newSession(): Promise<SessionImpl> {
     return this.core.createSession(this.core.sessionTtlSeconds);

@@ -3,7 +3,8 @@
  * file's own (issue 14): server watchers per client and RPCs per cycle. No timings are asserted.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { connect, type Conclave } from '../../src/index.js';
+import { connect, createGrpcTransport, type Conclave } from '../../src/index.js';
+import { interceptTransport } from '../harness/intercept.js';
 import { parseMetrics, pollUntil, startSingle, uniquePrefix, type EtcdCluster } from '../harness/index.js';
 
 let cluster: EtcdCluster;
@@ -103,7 +104,7 @@ it('1,000 held locks of distinct names: one server watcher for all of them (plus
   await Promise.all(locks.map((l) => l.release()));
 });
 
-it('10 contenders in 10 clients: each handover is the holder's delete + one watch event (no read while waiting)', async () => {
+it("10 contenders in 10 clients: each handover is the holder's delete + one watch event (no read while waiting)", async () => {
   const cs = await Promise.all(Array.from({ length: 10 }, () => open()));
   const name = 'contended';
   for (const c of cs) await (await c.mutex(name).acquire()).release(); // sessions, and each name watch open
@@ -124,4 +125,26 @@ it('10 contenders in 10 clients: each handover is the holder's delete + one watc
   expect(delta['Range'] ?? 0).toBe(0);
   // Acquire + release per cycle, and a re-read only when a waiter's name watch started after its enqueue.
   expect(delta['Txn']!).toBeLessThanOrEqual(2 * cycles + 10);
+});
+
+it('first lock of a fresh client: 2 round trips (lease grant, then the marker put alongside the lock txn)', async () => {
+  let completedDepth = 0;
+  let maxDepth = 0;
+  const calls: string[] = [];
+  const transport = interceptTransport(createGrpcTransport({ endpoints: cluster.endpoints }), async (method, _request, _signal, send) => {
+    const depth = completedDepth + 1;
+    maxDepth = Math.max(maxDepth, depth);
+    calls.push(`${method}@${depth}`);
+    try {
+      return await send();
+    } finally {
+      completedDepth = Math.max(completedDepth, depth);
+    }
+  });
+  const c = await connect({ transport, namespace });
+  clients.push(c);
+  const lock = await c.mutex('cold').acquire();
+  expect(calls.sort()).toEqual(['leaseGrant@1', 'put@2', 'txn@2']);
+  expect(maxDepth).toBe(2);
+  await lock.release();
 });
