@@ -103,6 +103,8 @@ export class Subscription {
     readonly sink: Sink,
     lastRevision: bigint,
     live: boolean,
+    /** Only keeps a `fromNow` broadcast open for the kit's waits (not counted as a subscriber in the stats). */
+    readonly keeper = false,
   ) {
     this.lastRevision = lastRevision;
     this.live = live;
@@ -157,6 +159,14 @@ export class Broadcast {
     this.fromNow = target.fromNow === true;
     this.position = startRevision - 1n;
     this.historyStart = this.position;
+  }
+
+  /** Subscribers, keepers of a `fromNow` broadcast left out. */
+  get subscriberCount(): number {
+    if (!this.fromNow) return this.subscribers.size;
+    let n = 0;
+    for (const sub of this.subscribers) if (!sub.keeper) n++;
+    return n;
   }
 
   /** Whether etcd has told from which revision this broadcast delivers (always, except a `fromNow` one before `begin()`). */

@@ -133,7 +133,7 @@ export class WatchHub {
     }
     const created = !broadcast;
     broadcast ??= new Broadcast(id, shared, 0n, this.options.historyBatches);
-    const sub = new Subscription(sink, broadcast.position, false);
+    const sub = new Subscription(sink, broadcast.position, false, true);
     broadcast.add(sub);
     if (!created && broadcast.begun) sink.started?.(broadcast.historyStart);
     if (created) this.broadcasts.set(id, broadcast);
@@ -146,7 +146,7 @@ export class WatchHub {
     let watchSubscribers = this.catchUps.size;
     for (const b of this.broadcasts.values()) {
       if (b.handle) serverWatchers++;
-      watchSubscribers += b.subscribers.size;
+      watchSubscribers += b.subscriberCount;
     }
     return { serverWatchers, watchSubscribers };
   }
