@@ -5,7 +5,43 @@
  * @module
  * @internal
  */
+import { hex } from '../bytes.js';
 import type { WireEvent } from '../transport/index.js';
+
+/** What one broadcast watches. */
+export interface WatchTarget {
+  /** Stored (namespaced) key. */
+  key: Uint8Array;
+  rangeEnd?: Uint8Array | undefined;
+  prevKv: boolean;
+  /** Deletes only (etcd's `NOPUT` filter). */
+  noPut?: boolean | undefined;
+  /**
+   * A long-lived watch of the kit's waits ({@link WatchHub.joinNow}): its server watcher starts at etcd's current
+   * revision (so etcd puts it in its synced group at once), and subscribers join it only from a revision its kept
+   * history covers. Never shared with ordinary subscriptions.
+   */
+  fromNow?: boolean | undefined;
+}
+
+/** The broadcast id of a target: subscriptions with the same id share one server watcher. */
+export function broadcastId(target: WatchTarget): string {
+  const flags = `${target.prevKv ? 1 : 0}${target.noPut ? 'd' : ''}${target.fromNow ? 'n' : ''}`;
+  return `${hex(target.key)}:${target.rangeEnd ? hex(target.rangeEnd) : '-'}:${flags}`;
+}
+
+/** Splits a response's events into one batch per revision (etcd may put several revisions in one response). */
+export function batchesOf(events: readonly WireEvent[]): Batch[] {
+  const batches: Batch[] = [];
+  let start = 0;
+  for (let i = 1; i <= events.length; i++) {
+    if (i === events.length || events[i]!.kv.modRevision !== events[start]!.kv.modRevision) {
+      batches.push(new Batch(events[start]!.kv.modRevision, events.slice(start, i)));
+      start = i;
+    }
+  }
+  return batches;
+}
 
 /** All events of one revision, as etcd delivers them. Views per namespace depth are built once and shared. */
 export class Batch {
@@ -34,6 +70,8 @@ export interface Sink {
   next(batch: Batch): void;
   error(error: Error): void;
   complete(): void;
+  /** A `fromNow` broadcast is acknowledged by etcd: it delivers every event after `revision` (see {@link WatchHub.joinNow}). */
+  started?(revision: bigint): void;
 }
 
 /** One subscription: delivers each revision at most once, in order. */
@@ -65,6 +103,8 @@ export class Subscription {
     readonly sink: Sink,
     lastRevision: bigint,
     live: boolean,
+    /** Only keeps a `fromNow` broadcast open for the kit's waits (not counted as a subscriber in the stats). */
+    readonly keeper = false,
   ) {
     this.lastRevision = lastRevision;
     this.live = live;
@@ -99,16 +139,49 @@ export class Broadcast {
   /** The `created` header revision of the current server watcher; undefined until etcd acknowledged it, or while there is none. */
   createdAt: bigint | undefined;
 
+  readonly key: Uint8Array;
+  readonly rangeEnd: Uint8Array | undefined;
+  readonly prevKv: boolean;
+  readonly noPut: boolean;
+  readonly fromNow: boolean;
+
+  /** `startRevision` 0 (a `fromNow` target only): from etcd's current revision, `position` unknown (-1) until `begin()`. */
   constructor(
     readonly id: string,
-    readonly key: Uint8Array,
-    readonly rangeEnd: Uint8Array | undefined,
-    readonly prevKv: boolean,
+    target: WatchTarget,
     startRevision: bigint,
     private readonly historyLimit = DEFAULT_HISTORY_BATCHES,
   ) {
+    this.key = target.key;
+    this.rangeEnd = target.rangeEnd;
+    this.prevKv = target.prevKv;
+    this.noPut = target.noPut === true;
+    this.fromNow = target.fromNow === true;
     this.position = startRevision - 1n;
     this.historyStart = this.position;
+  }
+
+  /** Subscribers, keepers of a `fromNow` broadcast left out. */
+  get subscriberCount(): number {
+    if (!this.fromNow) return this.subscribers.size;
+    let n = 0;
+    for (const sub of this.subscribers) if (!sub.keeper) n++;
+    return n;
+  }
+
+  /** Whether etcd has told from which revision this broadcast delivers (always, except a `fromNow` one before `begin()`). */
+  get begun(): boolean {
+    return this.position >= 0n;
+  }
+
+  /** etcd created the `fromNow` watcher at `revision`: it delivers every event after it. Tells every subscriber. */
+  begin(revision: bigint): void {
+    this.position = revision;
+    this.historyStart = revision;
+    for (const sub of this.subscribers) {
+      if (sub.lastRevision < revision) sub.lastRevision = revision;
+      sub.sink.started?.(revision);
+    }
   }
 
   /** Records a batch and fans it out: O(subscribers), one conversion per namespace depth. */
@@ -130,7 +203,7 @@ export class Broadcast {
 
   /** Whether a subscription that has seen everything up to `revision` can join with no gap. */
   canJoinAt(revision: bigint): boolean {
-    return revision >= this.historyStart;
+    return this.begun && revision >= this.historyStart;
   }
 
   /** Joins `sub`, replaying the kept batches it has not seen. */

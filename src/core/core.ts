@@ -43,6 +43,14 @@ export interface LostSession {
   error: SessionLostError;
 }
 
+/** A session whose lease is granted; `ready` settles once its marker is written (see {@link Core.sessionEarly}). */
+export interface OpenedSession {
+  session: SessionImpl;
+  ready: Promise<void>;
+}
+
+const READY: Promise<void> = Promise.resolve();
+
 /** While disconnected, etcd is probed with a status call at this interval (ms), so a client with no stream still sees `reconnected`. */
 const PROBE_INTERVAL_MS = 500;
 
@@ -65,7 +73,8 @@ export class Core {
   revision = 0n;
   private readonly sessions = new Set<SessionImpl>();
   private defaultSession: SessionImpl | undefined;
-  private defaultSessionPending: Promise<SessionImpl> | undefined;
+  /** The shared session being opened (granted, maybe not `ready` yet). */
+  private defaultOpening: Promise<OpenedSession> | undefined;
   private closing: Promise<void> | undefined;
   private readonly sessionLostSubject = new Subject<LostSession>();
   /** Every session of this client that is lost (not closed). Completes on close. */
@@ -138,6 +147,16 @@ export class Core {
 
   /** Grants a lease, keeps it alive on the shared stream, and watches its marker key (see `session-open.ts`). */
   async createSession(ttlSeconds: number, options: CallOptions = {}): Promise<SessionImpl> {
+    const { session, ready } = await this.openSession(ttlSeconds, options);
+    await ready;
+    return session;
+  }
+
+  /**
+   * Grants the lease and starts the marker put: resolves once the lease is granted, with `ready`, which settles when the
+   * marker is written (rejects: the session was closed, its lease revoked).
+   */
+  private async openSession(ttlSeconds: number, options: CallOptions): Promise<OpenedSession> {
     this.checkOpen();
     const deps: SessionOpenDeps = { transport: this.transport, revoker: this.revoker };
     const grant = await grantLease(deps, ttlSeconds, options);
@@ -158,35 +177,58 @@ export class Core {
     }
     this.sessions.add(session);
     const kept = this.leaseHub.keep(grant.id, grant.ttlSeconds, grant.grantedAt, (reason) => session.markLost(reason));
-    try {
-      const key = this.markers.keyOf(session.leaseHex);
-      const put = await putMarker(deps, key, toBytes(JSON.stringify({ ttl: session.ttlSeconds })), grant.id, options);
-      const unwatch = this.markers.watch(key, put.header.revision, () => session.markLost('lease revoked (session marker deleted)'));
-      session.attach(kept, unwatch);
-    } catch (error) {
-      kept.release();
-      await session.close();
-      throw error;
-    }
-    return session;
+    const ready = (async () => {
+      try {
+        const key = this.markers.keyOf(session.leaseHex);
+        const put = await putMarker(deps, key, toBytes(JSON.stringify({ ttl: session.ttlSeconds })), grant.id, options);
+        const unwatch = this.markers.watch(key, put.header.revision, () => session.markLost('lease revoked (session marker deleted)'));
+        session.attach(kept, unwatch);
+      } catch (error) {
+        kept.release();
+        await session.close();
+        throw error;
+      }
+    })();
+    ready.catch(() => undefined); // (awaited by every user; marked handled here)
+    return { session, ready };
   }
 
   /** The client's shared session: created on first use, and again after it is lost. */
   async session(options: CallOptions = {}): Promise<SessionImpl> {
+    const { session, ready } = await this.sessionEarly(options);
+    await ready;
+    return session;
+  }
+
+  /**
+   * The client's shared session as soon as its lease is granted, with `ready` (its marker written): a first lock
+   * sends its txn alongside the marker put (2 round trips, not 3) and awaits both. If `ready` rejects, the session was
+   * closed and its lease revoked, with every key put under it.
+   */
+  async sessionEarly(options: CallOptions = {}): Promise<OpenedSession> {
     this.checkOpen();
-    if (this.defaultSession?.state === 'alive') return this.defaultSession;
-    this.defaultSessionPending ??= this.createSession(this.sessionTtlSeconds, options).then(
-      (s) => {
-        this.defaultSessionPending = undefined;
-        this.defaultSession = s;
-        return s;
+    if (this.defaultSession?.state === 'alive') return { session: this.defaultSession, ready: READY };
+    if (this.defaultOpening) return this.defaultOpening;
+    const opening = this.openSession(this.sessionTtlSeconds, options).then(
+      (opened) => {
+        opened.ready.then(
+          () => {
+            if (this.defaultOpening === opening) this.defaultOpening = undefined;
+            if (opened.session.state === 'alive') this.defaultSession = opened.session;
+          },
+          () => {
+            if (this.defaultOpening === opening) this.defaultOpening = undefined;
+          },
+        );
+        return opened;
       },
       (e: unknown) => {
-        this.defaultSessionPending = undefined;
+        if (this.defaultOpening === opening) this.defaultOpening = undefined;
         throw e;
       },
     );
-    return this.defaultSessionPending;
+    this.defaultOpening = opening;
+    return opening;
   }
 
   private sessionEnded(session: SessionImpl): void {
@@ -202,7 +244,7 @@ export class Core {
       this.probeTimer = undefined;
       this.telemetry?.close();
       this.sessionLostSubject.complete();
-      await this.defaultSessionPending?.catch(() => undefined);
+      await this.defaultOpening?.then((o) => o.ready).catch(() => undefined);
       await Promise.all([...this.sessions].map((s) => s.close()));
       this.revoker.close();
       this.watchHub.close();

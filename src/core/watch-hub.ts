@@ -45,17 +45,11 @@
  */
 import { Backoff } from '../backoff.js';
 import type { Log } from '../logger.js';
-import { hex } from '../bytes.js';
 import { CompactedError } from '../errors.js';
-import type { ResponseHeader, Transport, WatchCancel, WatchStream, WatcherHandle, WatcherListener, WireEvent } from '../transport/index.js';
-import { Batch, Broadcast, Subscription, type Sink } from './broadcast.js';
+import type { ResponseHeader, Transport, WatchCancel, WatchStream, WatcherHandle, WatcherListener } from '../transport/index.js';
+import { batchesOf, Broadcast, broadcastId, Subscription, type Sink, type WatchTarget } from './broadcast.js';
 
-export interface WatchTarget {
-  /** Stored (namespaced) key. */
-  key: Uint8Array;
-  rangeEnd?: Uint8Array | undefined;
-  prevKv: boolean;
-}
+export type { WatchTarget };
 
 export interface WatchHubOptions {
   /** How long the stream may stay silent (with watchers open) before a progress request; default 5000 ms. */
@@ -106,7 +100,7 @@ export class WatchHub {
     const id = broadcastId(target);
     let broadcast = this.broadcasts.get(id);
     if (!broadcast) {
-      broadcast = new Broadcast(id, target.key, target.rangeEnd, target.prevKv, start, this.options.historyBatches);
+      broadcast = new Broadcast(id, target, start, this.options.historyBatches);
       this.broadcasts.set(id, broadcast);
       broadcast.add(sub);
       this.createServerWatcher(broadcast);
@@ -120,12 +114,39 @@ export class WatchHub {
     return () => this.unsubscribe(sub);
   }
 
+  /**
+   * The kit's waits: one long-lived watch per target, its server watcher started at etcd's current revision (synced at
+   * once, never an unsynced one from a past revision, which etcd catches up only every 100 ms). `after` undefined: keeps
+   * it open (`sink.started(W)`: it delivers every event after W); else joins from `after + 1` if the kept history covers
+   * it, or returns undefined having created nothing (the caller reads again at or after W). Returns the unsubscribe.
+   */
+  joinNow(target: WatchTarget, after: bigint | undefined, sink: Sink): (() => void) | undefined {
+    if (this.state === 'closed') return (sink.complete(), () => {});
+    const shared: WatchTarget = { ...target, fromNow: true };
+    const id = broadcastId(shared);
+    let broadcast = this.broadcasts.get(id);
+    if (after !== undefined) {
+      if (!broadcast?.canJoinAt(after)) return undefined;
+      const sub = new Subscription(sink, after, false);
+      broadcast.join(sub);
+      return () => this.unsubscribe(sub);
+    }
+    const created = !broadcast;
+    broadcast ??= new Broadcast(id, shared, 0n, this.options.historyBatches);
+    const sub = new Subscription(sink, broadcast.position, false, true);
+    broadcast.add(sub);
+    if (!created && broadcast.begun) sink.started?.(broadcast.historyStart);
+    if (created) this.broadcasts.set(id, broadcast);
+    if (created) this.createServerWatcher(broadcast);
+    return () => this.unsubscribe(sub);
+  }
+
   stats(): { serverWatchers: number; watchSubscribers: number } {
     let serverWatchers = this.catchUps.size;
     let watchSubscribers = this.catchUps.size;
     for (const b of this.broadcasts.values()) {
       if (b.handle) serverWatchers++;
-      watchSubscribers += b.subscribers.size;
+      watchSubscribers += b.subscriberCount;
     }
     return { serverWatchers, watchSubscribers };
   }
@@ -223,13 +244,15 @@ export class WatchHub {
     if (!stream) return; // (re)created when the stream reopens
     broadcast.confirmed = false;
     broadcast.createdAt = undefined;
-    const start = broadcast.position + 1n;
+    // A `fromNow` broadcast not yet begun starts at etcd's current revision (0); any other resumes after its position.
+    const start = broadcast.begun ? broadcast.position + 1n : 0n;
     const listener: WatcherListener = {
       onCreated: (header) => {
         this.heard(header);
         if (broadcast.handle !== handle) return;
+        if (!broadcast.begun) broadcast.begin(header.revision);
         broadcast.acknowledge(header.revision);
-        if (header.revision < start) broadcast.confirm();
+        if (start === 0n || header.revision < start) broadcast.confirm();
         this.backoff.reset();
         this.mergeCatchUpsOf(broadcast);
       },
@@ -258,6 +281,7 @@ export class WatchHub {
         startRevision: start,
         prevKv: broadcast.prevKv,
         progressNotify: true,
+        filters: broadcast.noPut ? ['noput'] : undefined,
       },
       listener,
     );
@@ -276,6 +300,7 @@ export class WatchHub {
         startRevision: start,
         prevKv: broadcast.prevKv,
         progressNotify: true,
+        filters: broadcast.noPut ? ['noput'] : undefined,
       },
       {
         onCreated: (header) => {
@@ -316,7 +341,7 @@ export class WatchHub {
     broadcast.subscribers.clear();
     if (movable.length > 0) {
       // Live subscriptions asked for "from now", and etcd never confirmed a "now" before the compaction: start at the compaction point.
-      const moved = new Broadcast(broadcast.id, broadcast.key, broadcast.rangeEnd, broadcast.prevKv, cancel.compactRevision, this.options.historyBatches);
+      const moved = new Broadcast(broadcast.id, broadcast, cancel.compactRevision, this.options.historyBatches);
       for (const sub of movable) {
         if (sub.lastRevision < moved.position) sub.lastRevision = moved.position;
         moved.add(sub);
@@ -332,7 +357,7 @@ export class WatchHub {
       if (sub.broadcast !== broadcast) continue;
       let next = this.broadcasts.get(broadcast.id);
       if (!next) {
-        next = new Broadcast(broadcast.id, broadcast.key, broadcast.rangeEnd, broadcast.prevKv, sub.lastRevision + 1n, this.options.historyBatches);
+        next = new Broadcast(broadcast.id, broadcast, sub.lastRevision + 1n, this.options.historyBatches);
         this.broadcasts.set(next.id, next);
         this.createServerWatcher(next);
       }
@@ -422,21 +447,4 @@ export class WatchHub {
     if (this.reopenTimer) clearTimeout(this.reopenTimer);
     this.reopenTimer = undefined;
   }
-}
-
-function broadcastId(target: WatchTarget): string {
-  return `${hex(target.key)}:${target.rangeEnd ? hex(target.rangeEnd) : '-'}:${target.prevKv ? 1 : 0}`;
-}
-
-/** Splits a response's events into one batch per revision (etcd may put several revisions in one response). */
-function batchesOf(events: readonly WireEvent[]): Batch[] {
-  const batches: Batch[] = [];
-  let start = 0;
-  for (let i = 1; i <= events.length; i++) {
-    if (i === events.length || events[i]!.kv.modRevision !== events[start]!.kv.modRevision) {
-      batches.push(new Batch(events[start]!.kv.modRevision, events.slice(start, i)));
-      start = i;
-    }
-  }
-  return batches;
 }

@@ -18,6 +18,7 @@ import { localQueueFor } from '../kit/local-queue.js';
 import { isOwnKey, ownKeys, SESSION_SUFFIX, shapeOf } from '../kit/own-keys.js';
 import { Registry } from '../kit/registry.js';
 import { enqueueSessionKey, waitForTurn, type QueuedKey } from '../kit/session-key.js';
+import { heldKeysWatch } from '../kit/shared-watch.js';
 import type { Store } from '../kit/store.js';
 import { checkWaitOptions, WaitScope } from '../kit/wait-scope.js';
 import type { Bytes, Rev } from '../transport/index.js';
@@ -64,6 +65,8 @@ class ElectionImpl implements Election {
     const scope = new WaitScope(opts);
     try {
       const slot = await localQueueFor(this.store, `${this.name}/`).take(scope.signal);
+      // Opened before the enqueue, so it has usually started by the time the txn answers (no read to fill a gap).
+      const unwatch = heldKeysWatch(this.store).retain();
       try {
         // Go reuses a leftover key of the session (its value proclaimed); but a key left by an earlier
         // term (a resign whose delete failed) carries that term's token: create it anew so tokens increase.
@@ -76,6 +79,8 @@ class ElectionImpl implements Election {
       } catch (error) {
         slot.release();
         throw error;
+      } finally {
+        unwatch();
       }
     } finally {
       scope.dispose();

@@ -84,7 +84,7 @@ export async function putUniqueKey(
   lease: Rev,
   alsoRange: RangeRequest[],
   stillNeeded: () => boolean,
-): Promise<{ key: Bytes; revision: Rev; ranges: WireKeyValue[][] }> {
+): Promise<{ key: Bytes; revision: Rev; ranges: WireKeyValue[][]; at: Rev }> {
   for (let attempt = 0; attempt < 16; attempt++) {
     const key = store.key(`${prefix}/${uniqueNanos()}`);
     let res;
@@ -99,7 +99,7 @@ export async function putUniqueKey(
       throw error;
     }
     if (res.succeeded) {
-      return { key, revision: res.header.revision, ranges: alsoRange.map((_, i) => rangeKvs(res.responses, i + 1)) };
+      return { key, revision: res.header.revision, ranges: alsoRange.map((_, i) => rangeKvs(res.responses, i + 1)), at: res.header.revision };
     }
   }
   throw new ConclaveError(`could not create a unique key under ${prefix}/`, { code: 'KEY_EXISTS', retryable: true });

@@ -6,17 +6,17 @@
  * | state | event | next state / action |
  * |-------|-------|---------------------|
  * | held | `release()` | released: `signal` aborts with `ClosedError('… released')`, `lost$` completes without emitting, key deleted (guarded by its create revision), local slot handed on |
- * | held | own key deleted or re-created (watch from create revision + 1), or a fenced write's guard failed | lost: `signal` aborts with `LockLostError`, `lost$` emits then completes, local slot handed on |
+ * | held | own key deleted (the client's shared watch of deletes, from create revision + 1), or a fenced write's guard failed | lost: `signal` aborts with `LockLostError`, `lost$` emits then completes, local slot handed on |
  * | held | session lost (lease expired, revoked, unreachable past its TTL) | lost: as above, `LockLostError` caused by the `SessionLostError` |
  * | held | `client.close()` (revokes the session lease) | closed: treated as a release by close: `signal` aborts with `ClosedError`, `lost$` completes without emitting |
- * | held | own-key watch fails (e.g. compaction) | held: re-read the key; gone → lost; else watch again from the read's revision + 1 |
+ * | held | the shared watch fails (e.g. compaction), or started after the create revision | held: re-read the key; gone → lost; else watch again from the read's revision |
  * | released / lost / closed | anything | unchanged (idempotent) |
  * @module
  * @internal
  */
 import { AsyncSubject, type Observable } from 'rxjs';
 import { Backoff, sleep } from '../backoff.js';
-import { toBytes } from '../bytes.js';
+import { equals, toBytes } from '../bytes.js';
 import type { SessionImpl } from '../core/session.js';
 import { ClosedError, LockLostError } from '../errors.js';
 import type { RequestOp } from '../transport/index.js';
@@ -25,6 +25,7 @@ import type { Lock } from '../locks/api.js';
 import { checkKey, checkPrefix, checkRevision, checkSize, checkValue } from '../validate.js';
 import { deleteGuardedWithRetry, heldCompare } from './guarded-keys.js';
 import type { LocalSlot } from './local-queue.js';
+import { heldKeysWatch, type SharedWatch } from './shared-watch.js';
 import type { Store } from './store.js';
 
 export type HeldState = 'held' | 'released' | 'lost' | 'closed';
@@ -69,6 +70,9 @@ export class HeldLock implements Lock {
   private releasing: Promise<void> | undefined;
   private unwatch: (() => void) | undefined;
   private watchToken: object | undefined;
+  /** The client's one watch of deletes, shared by every held lock (1,000 held locks: one server watcher). */
+  private readonly deletes: SharedWatch;
+  private unretain: (() => void) | undefined;
   private readonly onSessionEnd = (): void => {
     const reason: unknown = this.session.signal.reason;
     if (reason instanceof ClosedError) this.end('closed', new ClosedError(`client closed; ${this.what} released`, { cause: reason }));
@@ -85,12 +89,14 @@ export class HeldLock implements Lock {
     this.key = init.store.userKey(init.storedKey);
     this.signal = this.controller.signal;
     this.lost$ = this.lostSubject.asObservable();
+    this.deletes = heldKeysWatch(init.store);
     if (this.session.signal.aborted) {
       this.onSessionEnd();
       return;
     }
     this.session.signal.addEventListener('abort', this.onSessionEnd, { once: true });
-    this.watchFrom(init.revision + 1n);
+    this.unretain = this.deletes.retain();
+    this.watchAfter(init.revision);
     this.store.log.debug(`${this.what} acquired`, { key: this.key, fencingToken: this.fencingToken.toString() });
   }
 
@@ -165,21 +171,23 @@ export class HeldLock implements Lock {
     const unwatch = this.unwatch;
     this.unwatch = undefined;
     unwatch?.();
+    this.unretain?.();
+    this.unretain = undefined;
     this.controller.abort(reason); // also wakes a resync waiting to retry
     if (state === 'lost') this.lostSubject.next();
     this.lostSubject.complete();
     if (handOn) this.slot?.release();
   }
 
-  /** Watches the own key for a delete (or re-creation) from `from`. */
-  private watchFrom(from: Rev): void {
+  /** Follows the shared watch of deletes after revision `after` for the own key's delete. */
+  private watchAfter(after: Rev): void {
     const token = {};
     this.watchToken = token;
     const mine = (): boolean => this.watchToken === token && this.state_ === 'held';
-    const unwatch = this.store.watchStored({ key: this.storedKey }, from, {
+    const unwatch = this.deletes.follow(after, {
       next: (batch) => {
         if (!mine()) return;
-        const gone = batch.events.some((e) => e.type === 'delete' || e.kv.createRevision !== this.fencingToken);
+        const gone = batch.events.some((e) => e.type === 'delete' && equals(e.kv.key, this.storedKey));
         if (gone) this.end('lost', new LockLostError(`${this.what} key ${this.key} was deleted`));
       },
       error: () => {
@@ -192,6 +200,20 @@ export class HeldLock implements Lock {
         if (mine()) this.end('closed', new ClosedError(`client closed; ${this.what} released`));
       },
     });
+    if (!unwatch) {
+      // Not started yet (usually: it starts before the acquire's txn answers), or started after `after`: a read fills the gap.
+      this.deletes.started(this.signal).then(
+        (startedAt) => {
+          if (!mine()) return;
+          if (startedAt <= after) this.watchAfter(after);
+          else void this.resync();
+        },
+        () => {
+          if (mine() && this.store.closed) this.end('closed', new ClosedError(`client closed; ${this.what} released`));
+        },
+      );
+      return;
+    }
     if (mine()) this.unwatch = unwatch;
     else unwatch();
   }
@@ -207,7 +229,7 @@ export class HeldLock implements Lock {
         if (!kv || kv.createRevision !== this.fencingToken) {
           this.end('lost', new LockLostError(`${this.what} key ${this.key} was deleted`));
         } else {
-          this.watchFrom(res.header.revision + 1n);
+          this.watchAfter(res.header.revision);
         }
         return;
       } catch {

@@ -17,7 +17,10 @@ export function isLeaseGone(error: unknown): boolean {
 /**
  * Calls `fn` with the client's shared session; if etcd answers that its lease
  * is gone, marks the session lost (so every lock on it learns it at once) and
- * tries again on the new session the core creates.
+ * tries again on the new session the core creates. A session still being
+ * opened is used as soon as its lease is granted: `fn` runs alongside the
+ * marker put, and both are awaited (a failed marker put closed the session,
+ * revoking whatever `fn` put under its lease).
  *
  * @example
  * ```ts
@@ -26,9 +29,10 @@ export function isLeaseGone(error: unknown): boolean {
  */
 export async function onLiveSession<T>(store: Store, fn: (session: SessionImpl) => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
-    const session = await store.session();
+    const { session, ready } = await store.sessionEarly();
     try {
-      return await fn(session);
+      const [value] = await Promise.all([fn(session), ready]);
+      return value;
     } catch (error) {
       if (attempt >= 2 || !isLeaseGone(error)) throw error;
       session.markLost('etcd reports the lease as not found');

@@ -13,7 +13,8 @@ import { deleteGuardedWithRetry, firstKeys, heldCompare } from './guarded-keys.j
 import { isLeaseGone, onLiveSession } from './live-session.js';
 import { isOwnKey, ownKeys, SESSION_SUFFIX, shapeOf } from './own-keys.js';
 import { rangeKvs, type Store } from './store.js';
-import { waitForPredecessors } from './wait-for-predecessor.js';
+import { LOCK_LINGER_MS, sharedWatch, type SharedWatch } from './shared-watch.js';
+import { knownOlder, OLDER_READ_EXTRA, waitForPredecessors, type KnownOlder } from './wait-for-predecessor.js';
 import type { WaitScope } from './wait-scope.js';
 
 /** A session key `${name}/${leaseIdHex}` taken in etcd's queue for `name`. */
@@ -23,6 +24,13 @@ export interface QueuedKey {
   revision: Rev;
   /** The key was the oldest under the name: held at once. */
   owner: boolean;
+  /** Every older key, when the enqueue read them all (the waiter then reads nothing more). */
+  known?: KnownOlder | undefined;
+}
+
+/** The client's shared watch of the name `${name}/`, for its waiters. */
+export function nameWatch(store: Store, name: string): SharedWatch {
+  return sharedWatch(store, store.prefix(`${name}/`), LOCK_LINGER_MS);
 }
 
 /**
@@ -51,7 +59,9 @@ async function enqueueOn(
   existing: 'recreate' | 'reuse',
 ): Promise<QueuedKey> {
   const key = store.key(`${name}/${session.leaseHex}`);
-  const owners = firstKeys(store.prefix(`${name}/`), 1);
+  // The oldest keys (not only the owner): a waiter then knows every key ahead of it without another read.
+  const limit = 1 + OLDER_READ_EXTRA;
+  const owners = firstKeys(store.prefix(`${name}/`), limit);
   const shape = shapeOf(owners, SESSION_SUFFIX);
   const alive = (): boolean => session.state === 'alive' && !store.closed;
   for (let attempt = 0; ; attempt++) {
@@ -79,7 +89,8 @@ async function enqueueOn(
         throw error;
       }
     }
-    const queued = { session, key, revision, owner: !owner || owner.createRevision === revision };
+    const known = knownOlder(shape, rangeKvs(res.responses, 1), limit, revision, res.header.revision);
+    const queued = { session, key, revision, owner: !owner || owner.createRevision === revision, known };
     if (res.succeeded) return queued;
     if (attempt >= 2) throw new LockLostError(`cannot create ${name}/${session.leaseHex}: the key keeps changing`);
     if (!stale) continue; // deleted in between: create it now
@@ -108,24 +119,33 @@ export function dequeueKey(store: Store, queued: { session: SessionImpl; key: By
 
 /**
  * Waits until `queued` (the session key of `name`) is the oldest own key under
- * `${name}/` — Go's `waitDeletes` on the immediate predecessors. On failure or
- * abort it removes the key (so the queue behind moves on) and rethrows.
+ * `${name}/` — Go's `waitDeletes` on the immediate predecessors, on the
+ * client's shared watch of the name (open while anyone waits, and a second
+ * after). On failure or abort it removes the key (so the queue behind moves
+ * on) and rethrows.
  */
 export async function waitForTurn(store: Store, name: string, queued: QueuedKey, scope: WaitScope): Promise<void> {
   scope.link(queued.session.signal);
+  let unwatch: (() => void) | undefined;
   try {
     if (scope.signal.aborted) throw abortErrorOf(scope.signal);
     if (queued.owner) return;
+    const watch = nameWatch(store, name);
+    unwatch = watch.retain();
     const blockers = store.prefix(`${name}/`);
     await waitForPredecessors(store, {
       blockers,
       shape: shapeOf(blockers, SESSION_SUFFIX),
       ownKey: queued.key,
       revision: queued.revision,
+      watch,
+      known: queued.known,
       signal: scope.signal,
     });
   } catch (error) {
     await dequeueKey(store, queued);
     throw error;
+  } finally {
+    unwatch?.();
   }
 }

@@ -60,6 +60,18 @@ export interface StoredWatchSink {
   next(batch: Batch): void;
   error(error: Error): void;
   complete(): void;
+  /** {@link Store.joinNow} only: the shared watch delivers every event after `revision`. */
+  started?(revision: Rev): void;
+}
+
+/** The hub sink of a stored sink (its callbacks, bound). */
+function sinkOf(sink: StoredWatchSink): Omit<StoredWatchSink, never> {
+  return {
+    next: (batch) => sink.next(batch),
+    error: (e) => sink.error(e),
+    complete: () => sink.complete(),
+    started: (revision) => sink.started?.(revision),
+  };
 }
 
 /**
@@ -121,6 +133,11 @@ export class Store {
     return this.core.session(options);
   }
 
+  /** The shared session once its lease is granted, and `ready` once its marker is written (see `Core.sessionEarly`). */
+  sessionEarly(): Promise<{ session: SessionImpl; ready: Promise<void> }> {
+    return this.core.sessionEarly();
+  }
+
   /** A session of its own, with the client's default TTL. */
   newSession(): Promise<SessionImpl> {
     return this.core.createSession(this.core.sessionTtlSeconds);
@@ -136,6 +153,11 @@ export class Store {
   /** The stored range of every key starting with `prefix`. */
   prefix(prefix: string): StoredRange {
     return this.ns.prefixRange(toBytes(prefix));
+  }
+
+  /** The stored range of every key of the client (its connect-time namespace), whatever this store's namespace. */
+  rootRange(): StoredRange {
+    return this.core.root.prefixRange(new Uint8Array(0));
   }
 
   /** The stored range `[from, to)` of two user keys. */
@@ -199,6 +221,16 @@ export class Store {
         complete: () => subscriber.complete(),
       });
     });
+  }
+
+  /**
+   * The kit's shared watches (see `shared-watch.ts` and `WatchHub.joinNow`): `after` undefined keeps the watch of
+   * `range` open (`sink.started` tells from which revision it delivers); else joins it from `after + 1`, or returns
+   * undefined when its kept history does not reach back that far. Keys stay in stored form.
+   */
+  joinNow(range: StoredRange & { noPut?: boolean | undefined }, after: Rev | undefined, sink: StoredWatchSink): (() => void) | undefined {
+    const target: WatchTarget = { key: range.key, rangeEnd: range.rangeEnd, prevKv: false, noPut: range.noPut === true };
+    return this.core.watchHub.joinNow(target, after, { prefixLength: 0, ...sinkOf(sink) });
   }
 
   /** Raw batches of a stored range (keys not stripped), for waits that compare stored keys. Returns the unsubscribe function. */

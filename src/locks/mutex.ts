@@ -16,6 +16,7 @@ import { DeadlockError, InvalidArgumentError } from '../errors.js';
 import { HeldLock } from '../kit/held-lock.js';
 import { localQueueFor, type LocalSlot } from '../kit/local-queue.js';
 import { dequeueKey, enqueueSessionKey, waitForTurn } from '../kit/session-key.js';
+import { heldKeysWatch } from '../kit/shared-watch.js';
 import type { Store } from '../kit/store.js';
 import { bounded, checkWaitOptions, WaitScope } from '../kit/wait-scope.js';
 import type { WaitOptions } from '../types.js';
@@ -57,6 +58,7 @@ class MutexImpl implements Mutex {
   private async tryOnce(): Promise<Lock | undefined> {
     const slot = localQueueFor(this.store, `${this.name}/`).tryTake();
     if (!slot) return undefined;
+    const unwatch = heldKeysWatch(this.store).retain();
     try {
       const queued = await enqueueSessionKey(this.store, this.name, new Uint8Array(0), 'recreate');
       if (queued.owner) return new HeldLock({ store: this.store, session: queued.session, storedKey: queued.key, revision: queued.revision, slot });
@@ -66,6 +68,8 @@ class MutexImpl implements Mutex {
     } catch (error) {
       slot.release();
       throw error;
+    } finally {
+      unwatch();
     }
   }
 
@@ -80,9 +84,15 @@ class MutexImpl implements Mutex {
   }
 
   private async acquireWithSlot(slot: LocalSlot, scope: WaitScope): Promise<Lock> {
-    const queued = await enqueueSessionKey(this.store, this.name, new Uint8Array(0), 'recreate');
-    await waitForTurn(this.store, this.name, queued, scope);
-    return new HeldLock({ store: this.store, session: queued.session, storedKey: queued.key, revision: queued.revision, slot });
+    // Opened before the enqueue, so it has usually started by the time the txn answers (no read to fill a gap).
+    const unwatch = heldKeysWatch(this.store).retain();
+    try {
+      const queued = await enqueueSessionKey(this.store, this.name, new Uint8Array(0), 'recreate');
+      await waitForTurn(this.store, this.name, queued, scope);
+      return new HeldLock({ store: this.store, session: queued.session, storedKey: queued.key, revision: queued.revision, slot });
+    } finally {
+      unwatch();
+    }
   }
 }
 

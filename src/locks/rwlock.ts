@@ -24,8 +24,8 @@ class RWLockImpl implements RWLock {
     private readonly store: Store,
     name: string,
   ) {
-    this.read = { keyPrefix: `${name}/read`, blockersPrefix: `${name}/write/`, slots: 1, blockersShape: UNIQUE_SUFFIX };
-    this.write = { keyPrefix: `${name}/write`, blockersPrefix: `${name}/`, slots: 1, blockersShape: RW_SUFFIX };
+    this.read = { keyPrefix: `${name}/read`, blockersPrefix: `${name}/write/`, slots: 1, blockersShape: UNIQUE_SUFFIX, watchPrefix: `${name}/` };
+    this.write = { keyPrefix: `${name}/write`, blockersPrefix: `${name}/`, slots: 1, blockersShape: RW_SUFFIX, watchPrefix: `${name}/` };
   }
 
   readLock(opts: WaitOptions = {}): Promise<Lock> {

@@ -25,7 +25,7 @@ class SemaphoreImpl implements Semaphore {
     name: string,
     permits: number,
   ) {
-    this.spec = { keyPrefix: name, blockersPrefix: `${name}/`, slots: permits, blockersShape: UNIQUE_SUFFIX };
+    this.spec = { keyPrefix: name, blockersPrefix: `${name}/`, slots: permits, blockersShape: UNIQUE_SUFFIX, watchPrefix: `${name}/` };
   }
 
   async acquire(opts: WaitOptions = {}): Promise<Lock> {
