@@ -13,13 +13,17 @@
  * - **The trimmer** (one pass at a time per client and topic): once the estimate passes
  *   `trimAt` (`maxMessages` + half the slack), a background pass reads the count and the
  *   oldest keys (one Range) and, if the topic holds more than `trimAt`, deletes the oldest down
- *   to `maxMessages` (one DeleteRange); its result is the new base. The same pass sweeps the
- *   messages older than `maxAgeMs` when the last sweep is `sweepEveryMs` old (one key range
- *   up to the cutoff time, which the count trim's range extends).
+ *   to `maxMessages` (one DeleteRange); its read is the new base, lowered by what the delete
+ *   removed. The same pass sweeps the messages older than `maxAgeMs` when the last sweep is
+ *   `sweepEveryMs` old (one key range up to the cutoff time, which the count trim's range
+ *   extends). A delete computed from any past read leaves at least `maxMessages` keys: keys
+ *   are only added after it (newer), and every trimmer deletes a prefix in key (time) order.
  * - **The bound.** A publish returns only once its estimate is at most
- *   `maxMessages + slack + (the client's other publishes of the topic in flight)`, awaiting
- *   trimmer passes if it is not. Since the check starts half a slack early, a client publishing
- *   one at a time never waits in the steady state.
+ *   `maxMessages + slack + 2 × (the client's other publishes of the topic in flight)`, awaiting
+ *   trimmer passes if it is not: what lands during a pass (a read and a delete, one round trip
+ *   each) is what the in-flight term covers. Since the check starts half a slack early, a
+ *   client publishing one at a time never waits in the steady state; at 64 in flight under 1 %
+ *   of publishes wait (measured).
  * @module
  * @internal
  */
@@ -65,8 +69,8 @@ export class Publisher {
   private readonly range: { key: Bytes; rangeEnd: Bytes };
   /** Count at a revision; undefined until the first publish (or pass) read it. */
   private base: Base | undefined;
-  /** The running trimmer pass (or first publish): the single flight; resolves false if it failed. */
-  private running: Promise<boolean> | undefined;
+  /** The pass in progress (or the first publish's txn): the single flight; resolves false if it failed. */
+  private current: Promise<boolean> | undefined;
   /** Highest revision a publish returned with: what the trimmer's estimate must cover. */
   private wanted = 0n;
   /** When the messages older than `maxAgeMs` were last deleted (client clock). */
@@ -96,7 +100,7 @@ export class Publisher {
   async publish(put: PutRequest, now: number): Promise<bigint> {
     this.inFlight++;
     try {
-      const first = this.base === undefined && this.lastSweep === -Infinity && this.running === undefined;
+      const first = this.base === undefined && this.lastSweep === -Infinity && this.current === undefined;
       const revision = first ? await this.publishFirst(put, now) : (await this.store.put(put)).header.revision;
       await this.settle(revision);
       return revision;
@@ -111,7 +115,7 @@ export class Publisher {
     if (this.retention.maxAgeMs !== Infinity) ops.push(op.del({ key: this.range.key, rangeEnd: this.ageEnd(now) }));
     if (this.counted) ops.push(op.range({ ...this.range, countOnly: true }));
     const txn = this.store.txn({ compare: [], success: ops, failure: [] });
-    const flight = (this.running = txn.then(
+    const flight = (this.current = txn.then(
       () => true,
       () => false,
     ));
@@ -121,7 +125,7 @@ export class Publisher {
       this.lastSweep = now;
       return res.header.revision;
     } finally {
-      if (this.running === flight) this.running = undefined;
+      if (this.current === flight) this.current = undefined;
     }
   }
 
@@ -143,59 +147,90 @@ export class Publisher {
     if (maxMessages === Infinity) return due;
     if (this.base === undefined) return 'wait';
     const estimate = this.base.count + Number(revision > this.base.revision ? revision - this.base.revision : 0n);
-    if (estimate > maxMessages + slack + Math.max(0, this.inFlight - 1)) return 'wait';
+    if (estimate > maxMessages + slack + 2 * Math.max(0, this.inFlight - 1)) return 'wait';
     if (estimate > trimAt) due = 'background';
     return due;
   }
 
-  /** The running pass, or a new one: passes run one at a time, and again while the latest publish still needs one. */
+  /**
+   * The pass in progress, or a new one: passes run one at a time, and again while the latest
+   * publish still needs one. A waiting publish re-checks after each pass, not after the loop.
+   */
   private kick(): Promise<boolean> {
-    this.running ??= this.loop();
-    return this.running;
+    if (this.current) return this.current;
+    void this.loop(); // never rejects: a pass catches its errors
+    return this.current ?? Promise.resolve(true);
   }
 
-  private async loop(): Promise<boolean> {
+  /**
+   * Runs passes while due. While a publish waits (the estimate is past the bound), the next
+   * pass reads as soon as the previous one has read, overlapping its delete: the trimmer's lag
+   * is then one round trip, not two.
+   */
+  private async loop(): Promise<void> {
     try {
-      let ok: boolean;
-      do ok = await this.pass();
-      while (ok && !this.store.closed && this.due(this.wanted) !== 'none');
-      return ok;
+      let previous: Promise<boolean> | undefined;
+      for (;;) {
+        const { read, done } = this.pass();
+        this.current = done;
+        const ok = await read;
+        const due = ok && !this.store.closed ? this.due(this.wanted) : 'none';
+        if (due !== 'wait') {
+          if (!(await done) || due === 'none' || this.due(this.wanted) === 'none') break;
+        }
+        previous = done;
+      }
+      await previous;
     } finally {
-      this.running = undefined;
+      this.current = undefined;
     }
   }
 
   /**
-   * One trimmer pass: reads the count and the oldest keys, deletes the oldest down to
-   * `maxMessages` if over `trimAt`, and (when due) every message older than `maxAgeMs`.
+   * One trimmer pass: reads the count and the oldest keys (`read` resolves then, the base
+   * set), deletes the oldest down to `maxMessages` if over `trimAt`, and (when due) every
+   * message older than `maxAgeMs` (`done` resolves then). Both resolve false on failure.
    */
-  private async pass(): Promise<boolean> {
+  private pass(): { read: Promise<boolean>; done: Promise<boolean> } {
     const { maxMessages, maxAgeMs, slack, trimAt, sweepEveryMs } = this.retention;
     const now = Date.now();
     const sweep = maxAgeMs !== Infinity && now - this.lastSweep >= sweepEveryMs;
-    try {
-      let end = sweep ? this.ageEnd(now) : undefined;
-      let count = 0;
-      let revision = 0n;
-      if (this.counted) {
-        const read = await this.store.range({ ...this.range, keysOnly: true, limit: BigInt(slack + this.inFlight) });
-        count = Number(read.count);
-        revision = read.header.revision;
-        const last = count > trimAt ? read.kvs[Math.min(count - maxMessages, read.kvs.length) - 1] : undefined;
-        if (last) {
-          const after = Uint8Array.of(...last.key, 0);
-          if (end === undefined || compareBytes(after, end) > 0) end = after;
-        }
+    let end = sweep ? this.ageEnd(now) : undefined;
+    const read = (async () => {
+      if (!this.counted) return;
+      const res = await this.store.range({ ...this.range, keysOnly: true, limit: BigInt(slack + this.inFlight) });
+      const count = Number(res.count);
+      if (!this.base || this.base.revision < res.header.revision) this.base = { count, revision: res.header.revision };
+      const last = count > trimAt ? res.kvs[Math.min(count - maxMessages, res.kvs.length) - 1] : undefined;
+      if (last) {
+        const after = Uint8Array.of(...last.key, 0);
+        if (end === undefined || compareBytes(after, end) > 0) end = after;
       }
-      const deleted = end === undefined ? 0 : Number((await this.store.deleteRange({ key: this.range.key, rangeEnd: end })).deleted);
+    })();
+    const done = read.then(async () => {
+      if (end === undefined) return;
+      const res = await this.store.deleteRange({ key: this.range.key, rangeEnd: end });
       if (sweep) this.lastSweep = now;
-      if (this.counted) this.base = { count: Math.max(0, count - deleted), revision };
-      return true;
-    } catch (error) {
-      // unreachable or closed: retention is enforced again at the next publish
-      this.store.log.debug('topic trim failed', { prefix: this.prefix, error: String(error) });
-      return false;
-    }
+      // Keys deleted after the base's read were counted there or added since (a revision each): either way they are gone.
+      const current = this.base;
+      if (current && current.revision < res.header.revision && res.deleted > 0n) {
+        this.base = { count: Math.max(0, current.count - Number(res.deleted)), revision: current.revision };
+      }
+    });
+    // Unreachable or closed: retention is enforced again at the next publish.
+    return {
+      read: read.then(
+        () => true,
+        () => false,
+      ),
+      done: done.then(
+        () => true,
+        (error: unknown) => {
+          this.store.log.debug('topic trim failed', { prefix: this.prefix, error: String(error) });
+          return false;
+        },
+      ),
+    };
   }
 
   /** The end of the stored keys published before `now - maxAgeMs`. */
