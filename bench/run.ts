@@ -9,7 +9,11 @@
  * Then the jobs and consumer-group cells (issue 15, Conclave only: `scenarios/jobs.ts`,
  * `scenarios/groups.ts`), one fresh process per cell, with their targets checked.
  *
- * `npm run bench -- --only=watch,leases,locks,jobs,groups` runs a subset; `--tmpfs` puts etcd's data dir in
+ * Issue 14 (every path against the raw etcd limit, `scenarios/perf/`): the families of
+ * `scenarios/perf/cells.ts`, each cell in a fresh process, rows and targets from `lib/targets.ts`,
+ * one SVG chart per family (`bench/<family>.svg`).
+ *
+ * `npm run bench -- --only=watch,leases,locks,jobs,groups,raw,mutex,contended,…` runs a subset; `--tmpfs` puts etcd's data dir in
  * /dev/shm (removes disk fsync stalls, which both libraries see, from the latency tails).
  * @module
  */
@@ -20,7 +24,11 @@ import { fileURLToPath } from 'node:url';
 import { startSingle, type EtcdMember } from '../test/harness/standalone.js';
 import { combineRuns } from './lib/combine.js';
 import { snapshot, WATCHERS } from './lib/metrics.js';
-import { fanoutChart } from './lib/chart.js';
+import { barChart, fanoutChart } from './lib/chart.js';
+import { lookup, renderPerf, valueOf, type PerfResults } from './lib/report-perf.js';
+import { FAMILY_CHARTS, TARGET_ROWS } from './lib/targets.js';
+import type { PerfResult } from './lib/perf.js';
+import { PERF_CELLS, PERF_FAMILIES, type PerfFamily } from './scenarios/perf/cells.js';
 import { keyOf, renderReport, type Outcome, type Results } from './lib/report.js';
 import { now, sleep } from './lib/timing.js';
 import type { Side, WorkerContext } from './lib/worker-context.js';
@@ -48,6 +56,7 @@ const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const workerPath = fileURLToPath(new URL('./worker.ts', import.meta.url));
 const resultsPath = fileURLToPath(new URL('./results.md', import.meta.url));
 const chartPath = fileURLToPath(new URL('./fanout.svg', import.meta.url));
+const familyChartPath = (family: string): string => fileURLToPath(new URL(`./${family}.svg`, import.meta.url));
 
 function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
@@ -62,6 +71,17 @@ function runWorker<T>(ctx: WorkerContext, scenario: string, side: Side, n: numbe
     let err = '';
     let timedOut = false;
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    // Processes the cell started (etcd, grpc-proxy, child clients) are reported as `child-pid <pid>`:
+    // killed by PID once the cell is over, in case it died (or was killed) before stopping them.
+    const killLeftovers = (): void => {
+      for (const m of out.matchAll(/^child-pid (\d+)$/gm)) {
+        try {
+          process.kill(Number(m[1]), 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    };
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       process.stderr.write(chunk);
       err = (err + chunk).slice(-4000);
@@ -72,6 +92,7 @@ function runWorker<T>(ctx: WorkerContext, scenario: string, side: Side, n: numbe
     }, timeoutMs);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      killLeftovers();
       if (timedOut) {
         resolve({ ok: false, reason: `timed out (> ${timeoutMs / 1000} s)` });
         return;
@@ -126,6 +147,7 @@ async function main(): Promise<void> {
   const leases: Results<LeaseResult> = new Map();
   const locks: Results<LockResult> = new Map();
   const jobsGroups: JobsGroupsInput = { jobsN: JOBS_N, groupsN: GROUPS_N, jobs: new Map(), groups: new Map() };
+  const perf: PerfResults = new Map();
   try {
     const etcdVersion = (await member.metrics()).match(/etcd_server_version\{server_version="([^"]+)"\}/)?.[1] ?? '?';
     log(`etcd ${etcdVersion} at ${ctx.endpoint} (pid ${member.pid})`);
@@ -184,6 +206,17 @@ async function main(): Promise<void> {
         await settle(member);
       }
     }
+    const perfFamilies = PERF_FAMILIES.filter((family) => wanted(family));
+    // The raw limit runs whenever any issue-14 family does: their targets are relative to it.
+    if (perfFamilies.length > 0 && !perfFamilies.includes('raw')) perfFamilies.unshift('raw');
+    // contended's first target is relative to the uncontended rate: measure it too.
+    const extraCells = perfFamilies.includes('contended') && !perfFamilies.includes('mutex') ? ['mutex.uncontended.conclave'] : [];
+    for (const cell of PERF_CELLS.filter((c) => perfFamilies.includes(c.family) || extraCells.includes(c.id))) {
+      const o = await runWorker<PerfResult>(ctx, `perf:${cell.id}`, cell.id.endsWith('.etcd3') ? 'etcd3' : 'conclave', 1, cell.timeoutMs);
+      perf.set(cell.id, o);
+      log(`${cell.id}: ${describe(o, (v) => Object.entries(v.metrics).slice(0, 6).map(([k, x]) => `${k} ${f(x, 2)}`).join(', '))}`);
+      await settle(member);
+    }
     if (wanted('jobs')) {
       for (const cell of JOBS_CELLS) {
         const o = await runWorker<JobsResult>(ctx, `jobs.${cell}`, 'conclave', JOBS_N, 120_000);
@@ -208,7 +241,22 @@ async function main(): Promise<void> {
       `the whole run took ${((now() - started) / 1000).toFixed(0)} s; 1-minute load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end`,
       `(other work on the machine shows in tails and timings). See bench/README.md for what each column means.`,
     ].join('\n');
-    const report = renderReport({ header, watchNs: WATCH_NS, leaseNs: LEASE_NS, lockN: LOCK_N, watch, leases, locks, jobsGroups });
+    const ranFamilies = PERF_FAMILIES.filter((family) => PERF_CELLS.some((c) => c.family === family && perf.has(c.id)));
+    const chartLinks = new Map<PerfFamily, string>();
+    const v = lookup(perf);
+    for (const family of ranFamilies) {
+      const groups = TARGET_ROWS.filter((r) => r.family === family && r.chart).map((r) => ({
+        label: r.what,
+        bars: (['conclave', 'etcd3', 'raw'] as const).filter((side) => r[side] !== undefined).map((side) => ({ series: side, value: valueOf(v, r[side]) })),
+        ...(r.target?.line ? { target: r.target.line(v) } : {}),
+      }));
+      if (groups.length === 0) continue;
+      writeFileSync(familyChartPath(family), barChart({ ...FAMILY_CHARTS[family], groups }));
+      chartLinks.set(family, `./${family}.svg`);
+      log(`wrote ${familyChartPath(family)}`);
+    }
+    const perfReport = ranFamilies.length > 0 ? renderPerf(perf, ranFamilies, chartLinks) : undefined;
+    const report = renderReport({ header, watchNs: WATCH_NS, leaseNs: LEASE_NS, lockN: LOCK_N, watch, leases, locks, jobsGroups, ...(perfReport ? { perf: perfReport } : {}) });
     process.stdout.write(`${report}\n`);
     writeFileSync(resultsPath, report);
     log(`wrote ${resultsPath}`);

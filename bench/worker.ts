@@ -3,17 +3,15 @@
  *
  * ```sh
  * node --import tsx bench/worker.ts <watch|leases|locks> <conclave|etcd3> <N> <endpoint> <metricsUrl> <runId>
+ * node --import tsx bench/worker.ts perf:<cell id> <conclave|etcd3> 1 <endpoint> <metricsUrl> <runId>   # issue 14: scenarios/perf/cells.ts
  * node --import tsx bench/worker.ts <jobs.floor|jobs.dequeue|jobs.process|groups.publish|groups.messages|groups.group> conclave <N> ...
  * ```
  *
  * Prints exactly one JSON line on stdout (the result, or `{ "error": ... }`) and exits.
  * @module
  */
-import { GROUPS_CELLS, runGroups, type GroupsCell } from './scenarios/groups.js';
-import { JOBS_CELLS, runJobs, type JobsCell } from './scenarios/jobs.js';
-import { runLeases } from './scenarios/leases.js';
-import { runLocks } from './scenarios/locks.js';
-import { runWatchFanout } from './scenarios/watch-fanout.js';
+// Scenarios are imported when they run: a process loads only what its cell uses (the jobs and
+// groups scenarios import Conclave at the top level, which would weigh on every cell's RSS).
 import type { Side, WorkerContext } from './lib/worker-context.js';
 
 const [scenario, side, nText, endpoint, metricsUrl, runId] = process.argv.slice(2);
@@ -25,20 +23,30 @@ async function main(): Promise<unknown> {
   }
   const ctx: WorkerContext = { endpoint, metricsUrl, runId };
   const s: Side = side;
-  const [family, cell] = (scenario ?? '').split('.');
-  if (family === 'jobs' && s === 'conclave' && (JOBS_CELLS as readonly string[]).includes(cell ?? '')) {
-    return runJobs(endpoint, `${runId}/jobs/${cell}/`, cell as JobsCell, n);
+  if (scenario?.startsWith('perf:')) {
+    const { PERF_CELLS } = await import('./scenarios/perf/cells.js');
+    const perf = PERF_CELLS.find((c) => c.id === scenario.slice('perf:'.length));
+    if (!perf) throw new Error(`unknown cell ${scenario}`);
+    return perf.run(ctx);
   }
-  if (family === 'groups' && s === 'conclave' && (GROUPS_CELLS as readonly string[]).includes(cell ?? '')) {
-    return runGroups(endpoint, `${runId}/groups/${cell}/`, cell as GroupsCell, n);
+  const [family, cell] = (scenario ?? '').split('.');
+  if (family === 'jobs' && s === 'conclave') {
+    const { JOBS_CELLS, runJobs } = await import('./scenarios/jobs.js');
+    if (!(JOBS_CELLS as readonly string[]).includes(cell ?? '')) throw new Error(`unknown cell ${scenario}`);
+    return runJobs(endpoint, `${runId}/jobs/${cell}/`, cell as (typeof JOBS_CELLS)[number], n);
+  }
+  if (family === 'groups' && s === 'conclave') {
+    const { GROUPS_CELLS, runGroups } = await import('./scenarios/groups.js');
+    if (!(GROUPS_CELLS as readonly string[]).includes(cell ?? '')) throw new Error(`unknown cell ${scenario}`);
+    return runGroups(endpoint, `${runId}/groups/${cell}/`, cell as (typeof GROUPS_CELLS)[number], n);
   }
   switch (scenario) {
     case 'watch':
-      return runWatchFanout(ctx, s, n);
+      return (await import('./scenarios/watch-fanout.js')).runWatchFanout(ctx, s, n);
     case 'leases':
-      return runLeases(ctx, s, n);
+      return (await import('./scenarios/leases.js')).runLeases(ctx, s, n);
     case 'locks':
-      return runLocks(ctx, s, n);
+      return (await import('./scenarios/locks.js')).runLocks(ctx, s, n);
     default:
       throw new Error(`unknown scenario ${scenario}`);
   }

@@ -1,37 +1,45 @@
 #!/usr/bin/env node
-// Generates adapters/grpc/proto.generated.ts: the protobufjs JSON descriptor of
-// etcd's v3 API (etcdserverpb, mvccpb, authpb), so the gRPC adapter never reads
-// .proto files at run time.
+// `npm run gen:proto`: generates adapters/shared/gen/ (TypeScript, @bufbuild/protobuf v2: bigint
+// int64, Uint8Array bytes) from the vendored etcd protos in adapters/shared/proto/, with `buf`
+// compiling the protos and the local `protoc-gen-es` plugin (node_modules/.bin): offline, no
+// protoc, no remote plugin, no BSR dependency. The output is committed; CI (.ci/run) runs this
+// and fails when `git diff` shows a change.
 //
-// Source: the .proto files shipped by the `etcd3` dev dependency
-// (node_modules/etcd3/proto/{rpc,kv,auth}.proto). Two edits are made before parsing:
-//  - `option (google.api.http) = { ... };` blocks (grpc-gateway annotations)
-//    are removed: their extension is not defined in these files and they mean
-//    nothing to a gRPC client.
-//  - enum value names are restored to etcd's upstream spelling (the etcd3
-//    package renamed them to CamelCase): `Descend` -> `DESCEND`,
-//    `NotEqual` -> `NOT_EQUAL`, `Noput` -> `NOPUT`, ... Names are not on the
-//    wire (enums are numbers), but with proto-loader's `enums: String` the
-//    adapter speaks the names etcd documents.
-//
-// Usage: node scripts/gen-proto.mjs   (then commit the generated file)
+// `node scripts/gen-proto.mjs --vendor [etcd source dir]` first re-vendors the three protos from
+// etcd's Go sources (default: Debian's golang-etcd-server-dev, etcd 3.4.23, at
+// /usr/share/gocode/src/go.etcd.io/etcd), making the edits listed in VENDOR_HEADER.
 
-import { readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const require = createRequire(import.meta.url);
-const protobuf = require('protobufjs');
-
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const protoDir = join(root, 'node_modules', 'etcd3', 'proto');
-const outFile = join(root, 'adapters', 'grpc', 'proto.generated.ts');
-const etcd3Version = JSON.parse(readFileSync(join(root, 'node_modules', 'etcd3', 'package.json'), 'utf8')).version;
+const protoDir = join(root, 'adapters', 'shared', 'proto');
+const genDir = join(root, 'adapters', 'shared', 'gen');
+
+/** Vendored file -> its path under etcd's source tree. */
+const SOURCES = {
+  'mvccpb/kv.proto': 'mvcc/mvccpb/kv.proto',
+  'authpb/auth.proto': 'auth/authpb/auth.proto',
+  'etcdserverpb/rpc.proto': 'etcdserver/etcdserverpb/rpc.proto',
+};
+
+const VENDOR_HEADER = (source) => `// Vendored from etcd v3.4.23: ${source}
+// (Debian golang-etcd-server-dev 3.4.23, /usr/share/gocode/src/go.etcd.io/etcd/${source}).
+// Regenerate with \`node scripts/gen-proto.mjs --vendor\`; do not edit by hand. Edits made:
+//  - gogoproto import and options removed (Go code generation only);
+//  - google/api/annotations.proto import and every \`option (google.api.http) = {...};\` removed
+//    (grpc-gateway routes: meaningless to a client);
+//  - imports "etcd/mvcc/mvccpb/kv.proto", "etcd/auth/authpb/auth.proto" rewritten to
+//    "mvccpb/kv.proto", "authpb/auth.proto" (this folder's layout).
+// Nothing else: messages, fields, numbers, enums and services are etcd's.
+
+`;
 
 /** Removes `option (google.api.http) = { ... };` blocks (brace-matched: they nest `additional_bindings { }`). */
 function stripHttpOptions(text) {
-  const start = /option\s*\(\s*google\.api\.http\s*\)\s*=\s*\{/g;
+  const start = /[ \t]*option\s*\(\s*google\.api\.http\s*\)\s*=\s*\{/g;
   let out = '';
   let from = 0;
   for (let m = start.exec(text); m; m = start.exec(text)) {
@@ -43,75 +51,38 @@ function stripHttpOptions(text) {
       else if (text[i] === '}') depth -= 1;
     }
     if (depth !== 0) throw new Error('unbalanced google.api.http option block');
-    const semi = /^\s*;/.exec(text.slice(i));
+    const semi = /^\s*;[ \t]*\n?/.exec(text.slice(i));
     from = i + (semi ? semi[0].length : 0);
     start.lastIndex = from;
   }
-  out += text.slice(from);
-  if (out.includes('google.api')) throw new Error('unhandled google.api reference left in proto text');
-  return out;
+  return out + text.slice(from);
 }
 
-/** `NotEqual` -> `NOT_EQUAL`, `Descend` -> `DESCEND`, `Readwrite` -> `READWRITE`. */
-function upperSnake(name) {
-  return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
-}
-
-const parsed = new protobuf.Root();
-for (const file of ['kv.proto', 'auth.proto', 'rpc.proto']) {
-  let text = readFileSync(join(protoDir, file), 'utf8');
-  text = stripHttpOptions(text).replace(/import\s+"[^"]*";/g, ''); // all three go into one root
-  protobuf.parse(text, parsed, { keepCase: true, alternateCommentMode: false });
-}
-parsed.resolveAll();
-
-let renamed = 0;
-function renameEnums(ns) {
-  for (const nested of ns.nestedArray) {
-    if (nested instanceof protobuf.Enum) {
-      const values = {};
-      for (const [name, id] of Object.entries(nested.values)) {
-        values[upperSnake(name)] = id;
-        renamed += 1;
-      }
-      ns.remove(nested);
-      ns.add(new protobuf.Enum(nested.name, values, nested.options));
-    } else if (nested instanceof protobuf.Namespace) {
-      renameEnums(nested);
-    }
+function vendor(etcdDir) {
+  for (const [file, source] of Object.entries(SOURCES)) {
+    let text = readFileSync(join(etcdDir, source), 'utf8');
+    text = stripHttpOptions(text)
+      .replace(/^import "gogoproto\/gogo\.proto";\n/m, '')
+      .replace(/^\/\/ for grpc-gateway\nimport "google\/api\/annotations\.proto";\n/m, '')
+      .replace(/^option \(gogoproto\.[a-z_]+\) = [a-z]+;\n/gm, '')
+      .replace(/^import "etcd\/(mvcc|auth)\/(mvccpb|authpb)\/([a-z]+\.proto)";$/gm, 'import "$2/$3";')
+      // An rpc left with an empty body: `{\n  }` -> `{}`.
+      .replace(/\) \{\s*\n\s*\}/g, ') {}')
+      .replace(/\n{3,}/g, '\n\n');
+    if (/gogoproto|google\.api|"etcd\//.test(text)) throw new Error(`${source}: unhandled gogoproto / google.api / etcd import left`);
+    mkdirSync(dirname(join(protoDir, file)), { recursive: true });
+    writeFileSync(join(protoDir, file), VENDOR_HEADER(source) + text);
+    console.log(`vendored ${file} from ${source}`);
   }
 }
-renameEnums(parsed);
-parsed.resolveAll();
 
-// Sanity checks: the services and enum names the adapter relies on.
-for (const path of ['etcdserverpb.KV', 'etcdserverpb.Watch', 'etcdserverpb.Lease', 'etcdserverpb.Cluster', 'etcdserverpb.Maintenance', 'etcdserverpb.Auth']) {
-  if (!(parsed.lookup(path) instanceof protobuf.Service)) throw new Error(`missing service ${path}`);
-}
-const expectEnum = (path, names) => {
-  const e = parsed.lookupEnum(path);
-  for (const n of names) if (!(n in e.values)) throw new Error(`enum ${path} lacks ${n}`);
+const args = process.argv.slice(2);
+if (args[0] === '--vendor') vendor(args[1] ?? '/usr/share/gocode/src/go.etcd.io/etcd');
+
+const template = {
+  version: 'v2',
+  plugins: [{ local: join(root, 'node_modules', '.bin', 'protoc-gen-es'), out: genDir, opt: ['target=ts', 'import_extension=js'] }],
 };
-expectEnum('etcdserverpb.RangeRequest.SortOrder', ['NONE', 'ASCEND', 'DESCEND']);
-expectEnum('etcdserverpb.RangeRequest.SortTarget', ['KEY', 'VERSION', 'CREATE', 'MOD', 'VALUE']);
-expectEnum('etcdserverpb.Compare.CompareResult', ['EQUAL', 'GREATER', 'LESS', 'NOT_EQUAL']);
-expectEnum('etcdserverpb.Compare.CompareTarget', ['VERSION', 'CREATE', 'MOD', 'VALUE', 'LEASE']);
-expectEnum('etcdserverpb.WatchCreateRequest.FilterType', ['NOPUT', 'NODELETE']);
-expectEnum('mvccpb.Event.EventType', ['PUT', 'DELETE']);
-
-const json = parsed.toJSON({ keepComments: false });
-const body = JSON.stringify(json, null, 2);
-
-const banner = `// GENERATED by scripts/gen-proto.mjs from etcd3@${etcd3Version} proto/{rpc,kv,auth}.proto — do not edit.
-// google.api.http options stripped; enum value names in etcd's upstream UPPER_SNAKE spelling.
-/* eslint-disable */
-
-/**
- * protobufjs JSON descriptor (\`Root#toJSON()\`) of etcd's v3 gRPC API:
- * packages \`etcdserverpb\`, \`mvccpb\` and \`authpb\`. Load it with
- * \`@grpc/proto-loader\`'s \`fromJSON\`.
- */
-export const etcdProtoDescriptor: Readonly<Record<string, unknown>> = ${body};
-`;
-writeFileSync(outFile, banner);
-console.log(`wrote ${outFile} (${banner.length} chars, ${renamed} enum values)`);
+rmSync(genDir, { recursive: true, force: true });
+execFileSync(join(root, 'node_modules', '.bin', 'buf'), ['generate', protoDir, '--template', JSON.stringify(template)], { cwd: root, stdio: 'inherit' });
+console.log(`generated ${genDir}`);

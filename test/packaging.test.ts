@@ -81,6 +81,29 @@ it("requires with CommonJS (`require('conclave')`) and talks to etcd", async () 
   expect(await runSmoke('cjs.cjs')).toEqual({ value: 'hello from cjs', revision: expect.stringMatching(/^\d+$/), status: 'connected', fencing: 'bigint', errors: true, plain: true });
 }, 60_000);
 
+it('depends on no protobuf runtime but its own generated schema: neither @grpc/proto-loader nor protobufjs is a dependency, and neither is loaded while it talks to etcd', async () => {
+  const installed = JSON.parse(readFileSync(join(app, 'node_modules', 'conclave', 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  expect(Object.keys(installed.dependencies)).not.toContain('@grpc/proto-loader');
+  expect(Object.keys(installed.dependencies)).not.toContain('protobufjs');
+  expect(Object.keys(installed.dependencies)).toContain('@bufbuild/protobuf');
+  // grpc-js still lists proto-loader (it requires it lazily, for channelz/ORCA only): it must never be loaded by us.
+  const probe = `const loaded = () => Object.keys(require.cache).filter((p) => /[\\/](protobufjs|proto-loader)[\\/]/.test(p));
+const { connect } = require('conclave');
+(async () => {
+  const client = await connect({ namespace: process.env.SMOKE_PREFIX });
+  await client.put('proto', 'x');
+  const seen = [];
+  const sub = client.watch('proto').subscribe((e) => seen.push(e.type));
+  await client.put('proto', 'y');
+  while (seen.length === 0) await new Promise((r) => setTimeout(r, 10));
+  sub.unsubscribe();
+  await client.close();
+  console.log(JSON.stringify({ loaded: loaded(), seen }));
+})().catch((e) => { console.error(e); process.exit(1); });`;
+  writeFileSync(join(app, 'no-protobufjs.cjs'), probe);
+  expect(await runSmoke('no-protobufjs.cjs')).toEqual({ loaded: [], seen: ['put'] });
+}, 60_000);
+
 it('its types check from TypeScript (NodeNext), both entries, without the optional peers installed', async () => {
   writeFileSync(
     join(app, 'tsconfig.json'),

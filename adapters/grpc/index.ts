@@ -49,23 +49,8 @@ import { isRetrySafe } from '../shared/retry-safety.js';
 import { tokenManagerFor, type TokenManager } from '../shared/token-manager.js';
 import type { BidiContext } from './bidi.js';
 import { EtcdChannel } from './channel.js';
-import {
-  decodeDeleteRange,
-  decodeHeaderOnly,
-  decodeLeaseGrant,
-  decodeLeaseTimeToLive,
-  decodeMemberList,
-  decodePut,
-  decodeRange,
-  decodeStatus,
-  decodeTxn,
-  encodeDeleteRange,
-  encodePut,
-  encodeRange,
-  encodeTxn,
-  longOut,
-  type PbLeaseGrantRequest,
-} from './codec.js';
+import * as req from '../shared/wire/requests.js';
+import * as res from '../shared/wire/responses.js';
 import { GrpcKeepAliveStream } from './keepalive-stream.js';
 import { etcdMethods, type EtcdMethods } from './services.js';
 import { UnaryCaller } from './unary.js';
@@ -184,58 +169,57 @@ class GrpcTransportImpl implements GrpcTransport {
   }
 
   async range(request: RangeRequest, options?: CallOptions): Promise<RangeResponse> {
-    const res = await this.unary.call(this.methods.range, encodeRange(request), {
+    const answer = await this.unary.call(this.methods.range, req.rangeRequest(request), {
       idempotent: isRetrySafe('range'),
       signal: options?.signal,
     });
-    return decodeRange(res);
+    return res.rangeResponse(answer);
   }
 
   async put(request: PutRequest, options?: CallOptions): Promise<PutResponse> {
-    const res = await this.unary.call(this.methods.put, encodePut(request), { idempotent: isRetrySafe('put'), signal: options?.signal });
-    return decodePut(res);
+    const answer = await this.unary.call(this.methods.put, req.putRequest(request), { idempotent: isRetrySafe('put'), signal: options?.signal });
+    return res.putResponse(answer);
   }
 
   async deleteRange(request: DeleteRangeRequest, options?: CallOptions): Promise<DeleteRangeResponse> {
-    const res = await this.unary.call(this.methods.deleteRange, encodeDeleteRange(request), {
+    const answer = await this.unary.call(this.methods.deleteRange, req.deleteRangeRequest(request), {
       idempotent: isRetrySafe('deleteRange'),
       signal: options?.signal,
     });
-    return decodeDeleteRange(res);
+    return res.deleteRangeResponse(answer);
   }
 
   async txn(request: TxnRequest, options?: CallOptions): Promise<TxnResponse> {
-    const res = await this.unary.call(this.methods.txn, encodeTxn(request), {
+    const answer = await this.unary.call(this.methods.txn, req.txnRequest(request), {
       idempotent: isRetrySafe('txn', request),
       signal: options?.signal,
     });
-    return decodeTxn(res);
+    return res.txnResponse(answer);
   }
 
   async compact(request: CompactRequest, options?: CallOptions): Promise<{ header: ResponseHeader }> {
-    const req = { revision: longOut(request.revision), ...(request.physical ? { physical: true } : {}) };
-    const res = await this.unary.call(this.methods.compact, req, { idempotent: isRetrySafe('compact'), signal: options?.signal });
-    return decodeHeaderOnly(res);
+    const message = req.compactionRequest(request);
+    const answer = await this.unary.call(this.methods.compact, message, { idempotent: isRetrySafe('compact'), signal: options?.signal });
+    return res.headerOnly(answer);
   }
 
   async leaseGrant(request: LeaseGrantRequest, options?: CallOptions): Promise<LeaseGrantResponse> {
-    const req: PbLeaseGrantRequest = { TTL: longOut(request.ttl) };
-    if (request.id !== undefined && request.id !== 0n) req.ID = longOut(request.id);
-    const res = await this.unary.call(this.methods.leaseGrant, req, { idempotent: isRetrySafe('leaseGrant'), signal: options?.signal });
-    if (res.error) throw new EtcdError(res.error, 2);
-    return decodeLeaseGrant(res);
+    const message = req.leaseGrantRequest(request);
+    const answer = await this.unary.call(this.methods.leaseGrant, message, { idempotent: isRetrySafe('leaseGrant'), signal: options?.signal });
+    if (answer.error) throw new EtcdError(answer.error, 2);
+    return res.leaseGrantResponse(answer);
   }
 
   /** Resolves also when etcd no longer knows the lease ("requested lease not found"); the header is then all zero. */
   leaseRevoke(id: Rev, options?: CallOptions): Promise<{ header: ResponseHeader }> {
     const policy = { idempotent: isRetrySafe('leaseRevoke'), signal: options?.signal };
-    return revokeTolerantly(async () => decodeHeaderOnly(await this.unary.call(this.methods.leaseRevoke, { ID: longOut(id) }, policy)));
+    return revokeTolerantly(async () => res.headerOnly(await this.unary.call(this.methods.leaseRevoke, req.leaseRevokeRequest(id), policy)));
   }
 
   async leaseTimeToLive(id: Rev, options?: CallOptions & { keys?: boolean }): Promise<LeaseTimeToLiveResponse> {
-    const req = { ID: longOut(id), ...(options?.keys ? { keys: true } : {}) };
-    const res = await this.unary.call(this.methods.leaseTimeToLive, req, { idempotent: isRetrySafe('leaseTimeToLive'), signal: options?.signal });
-    return decodeLeaseTimeToLive(res);
+    const message = req.leaseTimeToLiveRequest(id, options?.keys === true);
+    const answer = await this.unary.call(this.methods.leaseTimeToLive, message, { idempotent: isRetrySafe('leaseTimeToLive'), signal: options?.signal });
+    return res.leaseTimeToLiveResponse(answer);
   }
 
   openLeaseKeepAlive(handlers: StreamHandlers<LeaseKeepAliveResponse>): LeaseKeepAliveStream {
@@ -256,22 +240,22 @@ class GrpcTransportImpl implements GrpcTransport {
   }
 
   async memberList(options?: CallOptions): Promise<MemberListResponse> {
-    const res = await this.unary.call(this.methods.memberList, {}, { idempotent: isRetrySafe('memberList'), signal: options?.signal });
-    return decodeMemberList(res);
+    const answer = await this.unary.call(this.methods.memberList, req.memberListRequest(), { idempotent: isRetrySafe('memberList'), signal: options?.signal });
+    return res.memberListResponse(answer);
   }
 
   async status(options?: CallOptions): Promise<StatusResponse> {
-    const res = await this.unary.call(this.methods.status, {}, { idempotent: isRetrySafe('status'), signal: options?.signal });
-    return decodeStatus(res);
+    const answer = await this.unary.call(this.methods.status, req.statusRequest(), { idempotent: isRetrySafe('status'), signal: options?.signal });
+    return res.statusResponse(answer);
   }
 
   async authenticate(name: string, password: string, options?: CallOptions): Promise<AuthenticateResponse> {
-    const res = await this.unary.call(this.methods.authenticate, { name, password }, {
+    const answer = await this.unary.call(this.methods.authenticate, req.authenticateRequest(name, password), {
       idempotent: isRetrySafe('authenticate'),
       useToken: false,
       signal: options?.signal,
     });
-    return { header: decodeHeaderOnly(res).header, token: res.token ?? '' };
+    return { header: res.header(answer.header), token: answer.token };
   }
 
   close(): Promise<void> {

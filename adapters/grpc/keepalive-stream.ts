@@ -11,29 +11,29 @@ import { ConnectionError } from '../../src/errors.js';
 import type { LeaseKeepAliveResponse, LeaseKeepAliveStream, Rev, StreamHandlers } from '../../src/transport/index.js';
 import { callIsolated } from '../shared/handlers.js';
 import { cancelQuietly, openBidi, type BidiContext } from './bidi.js';
-import { decodeLeaseKeepAlive, longOut, type PbLeaseKeepAliveResponse } from './codec.js';
+import type { LeaseKeepAliveRequest, LeaseKeepAliveResponse as PbLeaseKeepAliveResponse } from '../shared/gen/etcdserverpb/rpc_pb.js';
+import { leaseKeepAliveRequest } from '../shared/wire/requests.js';
+import { leaseKeepAliveResponse } from '../shared/wire/responses.js';
 import type { Method } from './services.js';
 import { errorOf, failureOf } from './status.js';
-
-type KeepAliveRequest = { ID: string };
 
 /** {@link LeaseKeepAliveStream} over one gRPC bidi call. */
 export class GrpcKeepAliveStream implements LeaseKeepAliveStream {
   private state: 'idle' | 'opening' | 'open' | 'ended' = 'idle';
-  private call: grpc.ClientDuplexStream<KeepAliveRequest, PbLeaseKeepAliveResponse> | undefined;
+  private call: grpc.ClientDuplexStream<LeaseKeepAliveRequest, PbLeaseKeepAliveResponse> | undefined;
   private token: string | undefined;
-  private queued: KeepAliveRequest[] = [];
+  private queued: LeaseKeepAliveRequest[] = [];
 
   constructor(
     private readonly ctx: BidiContext,
-    private readonly method: Method<KeepAliveRequest, PbLeaseKeepAliveResponse>,
+    private readonly method: Method<LeaseKeepAliveRequest, PbLeaseKeepAliveResponse>,
     private readonly handlers: StreamHandlers<LeaseKeepAliveResponse>,
     private readonly onEnded: (stream: GrpcKeepAliveStream) => void,
   ) {}
 
   send(id: Rev): void {
     if (this.state === 'ended') return;
-    const req = { ID: longOut(id) };
+    const req = leaseKeepAliveRequest(id);
     if (this.state === 'open' && this.call) {
       this.call.write(req);
       return;
@@ -65,7 +65,7 @@ export class GrpcKeepAliveStream implements LeaseKeepAliveStream {
         this.state = 'open';
         call.on('data', (msg: PbLeaseKeepAliveResponse) => {
           if (this.state !== 'open') return;
-          const decoded = decodeLeaseKeepAlive(msg);
+          const decoded = leaseKeepAliveResponse(msg);
           callIsolated(() => this.handlers.onMessage(decoded));
         });
         call.on('error', (err: unknown) => {

@@ -42,14 +42,9 @@ import type {
 } from '../../src/transport/index.js';
 import { callIsolated } from '../shared/handlers.js';
 import { cancelQuietly, openBidi, type BidiContext } from './bidi.js';
-import {
-  decodeEvent,
-  decodeHeader,
-  encodeWatchCreate,
-  longIn,
-  type PbWatchRequest,
-  type PbWatchResponse,
-} from './codec.js';
+import type { WatchRequest, WatchResponse } from '../shared/gen/etcdserverpb/rpc_pb.js';
+import { watchCancel, watchCreate, watchProgress } from '../shared/wire/requests.js';
+import { event, header as headerOf } from '../shared/wire/responses.js';
 import type { Method } from './services.js';
 import { isTokenError, watchCancelOf } from '../shared/answers.js';
 import { errorOf, failureOf } from './status.js';
@@ -73,10 +68,10 @@ type State = 'idle' | 'opening' | 'open' | 'ended';
 /** {@link WatchStream} over one gRPC bidi call. */
 export class GrpcWatchStream implements WatchStream {
   private state: State = 'idle';
-  private call: grpc.ClientDuplexStream<PbWatchRequest, PbWatchResponse> | undefined;
+  private call: grpc.ClientDuplexStream<WatchRequest, WatchResponse> | undefined;
   private token: string | undefined;
   /** Requests written before the call was open. */
-  private queued: PbWatchRequest[] = [];
+  private queued: WatchRequest[] = [];
   /** Watchers whose create is in flight, in send order. */
   private readonly pendingCreates: Watcher[] = [];
   /** Created watchers by server id. */
@@ -84,7 +79,7 @@ export class GrpcWatchStream implements WatchStream {
 
   constructor(
     private readonly ctx: BidiContext,
-    private readonly method: Method<PbWatchRequest, PbWatchResponse>,
+    private readonly method: Method<WatchRequest, WatchResponse>,
     private readonly handlers: StreamHandlers<ResponseHeader>,
     private readonly onEnded: (stream: GrpcWatchStream) => void,
   ) {}
@@ -97,13 +92,13 @@ export class GrpcWatchStream implements WatchStream {
       return { cancel: () => undefined };
     }
     this.pendingCreates.push(watcher);
-    this.send({ create_request: encodeWatchCreate(request) });
+    this.send(watchCreate(request));
     return { cancel: () => this.cancelWatcher(watcher) };
   }
 
   requestProgress(): boolean {
     if (this.state === 'ended') return false;
-    this.send({ progress_request: {} });
+    this.send(watchProgress());
     return true;
   }
 
@@ -125,12 +120,12 @@ export class GrpcWatchStream implements WatchStream {
     w.cancelled = true;
     if (w.id !== undefined) {
       this.byId.delete(w.id);
-      this.send({ cancel_request: { watch_id: w.id } });
+      this.send(watchCancel(BigInt(w.id)));
     }
     // Else: still pending; cancelled when its created response names its id.
   }
 
-  private send(req: PbWatchRequest): void {
+  private send(req: WatchRequest): void {
     if (this.state === 'ended') return;
     if (this.state === 'open' && this.call) {
       this.call.write(req);
@@ -151,7 +146,7 @@ export class GrpcWatchStream implements WatchStream {
         this.call = call;
         this.token = token;
         this.state = 'open';
-        call.on('data', (msg: PbWatchResponse) => this.onResponse(msg));
+        call.on('data', (msg: WatchResponse) => this.onResponse(msg));
         call.on('error', (err: unknown) => this.onCallError(err));
         call.on('status', (status: grpc.StatusObject) => {
           // A failed status was reported through 'error' first; an OK one means etcd ended the stream.
@@ -189,10 +184,10 @@ export class GrpcWatchStream implements WatchStream {
     if (error) callIsolated(() => this.handlers.onError(error));
   }
 
-  private onResponse(msg: PbWatchResponse): void {
+  private onResponse(msg: WatchResponse): void {
     if (this.state !== 'open') return;
-    const id = String(msg.watch_id ?? '0');
-    const header = decodeHeader(msg.header);
+    const id = String(msg.watchId);
+    const header = headerOf(msg.header);
     if (msg.created) {
       this.onCreated(msg, id, header);
       return;
@@ -203,15 +198,15 @@ export class GrpcWatchStream implements WatchStream {
       this.byId.delete(id);
       // etcd has forgotten the watcher; grpc-proxy has not (a compacted one stays in a dead broadcast that
       // later watchers of the range join and hang on): cancel it explicitly. etcd ignores unknown ids.
-      this.send({ cancel_request: { watch_id: id } });
+      this.send(watchCancel(BigInt(id)));
       this.reportCanceled(w, msg);
       return;
     }
-    const events = msg.events ?? [];
+    const events = msg.events;
     if (events.length > 0) {
       const w = this.byId.get(id);
       if (!w || w.cancelled || w.done) return;
-      const decoded = events.map(decodeEvent);
+      const decoded = events.map(event);
       callIsolated(() => w.listener.onEvents(decoded, header));
       return;
     }
@@ -228,7 +223,7 @@ export class GrpcWatchStream implements WatchStream {
     // Else: a late message for a watcher we cancelled.
   }
 
-  private onCreated(msg: PbWatchResponse, id: string, header: ResponseHeader): void {
+  private onCreated(msg: WatchResponse, id: string, header: ResponseHeader): void {
     const w = this.pendingCreates.shift();
     if (!w) return; // not ours (cannot happen with etcd)
     if (msg.canceled) {
@@ -247,7 +242,7 @@ export class GrpcWatchStream implements WatchStream {
       return;
     }
     if (w.cancelled) {
-      this.send({ cancel_request: { watch_id: id } });
+      this.send(watchCancel(BigInt(id)));
       return;
     }
     w.id = id;
@@ -255,7 +250,7 @@ export class GrpcWatchStream implements WatchStream {
     callIsolated(() => w.listener.onCreated(header));
   }
 
-  private reportCanceled(w: Watcher, msg: PbWatchResponse): void {
+  private reportCanceled(w: Watcher, msg: WatchResponse): void {
     if (w.cancelled || w.done) return;
     w.done = true;
     const cancel = cancelOf(msg);
@@ -264,6 +259,6 @@ export class GrpcWatchStream implements WatchStream {
 }
 
 /** The {@link WatchCancel} a canceled response describes. */
-function cancelOf(msg: PbWatchResponse): WatchCancel {
-  return watchCancelOf(longIn(msg.compact_revision), msg.cancel_reason ?? '');
+function cancelOf(msg: WatchResponse): WatchCancel {
+  return watchCancelOf(msg.compactRevision, msg.cancelReason);
 }

@@ -56,28 +56,16 @@ import { revokeTolerantly } from '../shared/answers.js';
 import { nonNegative } from '../shared/options.js';
 import { isRetrySafe } from '../shared/retry-safety.js';
 import { tokenManagerFor } from '../shared/token-manager.js';
-import {
-  decodeDeleteRange,
-  decodeHeaderOnly,
-  decodeLeaseGrant,
-  decodeLeaseTimeToLive,
-  decodeMemberList,
-  decodePut,
-  decodeRange,
-  decodeStatus,
-  decodeTxn,
-  encodeDeleteRange,
-  encodePut,
-  encodeRange,
-  encodeTxn,
-  type Json,
-} from './codec.js';
+import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
+import * as pb from '../shared/gen/etcdserverpb/rpc_pb.js';
+import * as req from '../shared/wire/requests.js';
+import * as res from '../shared/wire/responses.js';
+import { fromGateway, toGateway } from './codec.js';
 import { Gateway, type FetchFunction } from './gateway.js';
 import { HttpKeepAliveStream } from './keepalive-stream.js';
 import { HttpWatchStream, type LivenessOptions } from './watch-stream.js';
 
 export { parseCancelReason } from '../../src/errors.js';
-export { fromBase64, toBase64 } from './base64.js';
 
 /**
  * Options of {@link createHttpTransport}.
@@ -167,49 +155,62 @@ class HttpTransportImpl implements Transport {
     this.gateway.tokens = tokenManagerFor(options.auth, (name, password) => this.authenticate(name, password));
   }
 
-  private call(path: string, body: Json, idempotent: boolean, options: CallOptions | undefined): Promise<Json> {
-    return this.gateway.call(path, body, { idempotent, signal: options?.signal });
+  /** POSTs `request` (as the gateway's JSON) to `path` and decodes the answer as `answer`. */
+  private async call<I extends DescMessage, O extends DescMessage>(
+    path: string,
+    input: I,
+    request: MessageShape<I>,
+    answer: O,
+    idempotent: boolean,
+    options: CallOptions | undefined,
+  ): Promise<MessageShape<O>> {
+    return fromGateway(answer, await this.gateway.call(path, toGateway(input, request), { idempotent, signal: options?.signal }));
   }
 
   async range(request: RangeRequest, options?: CallOptions): Promise<RangeResponse> {
-    return decodeRange(await this.call('/kv/range', encodeRange(request), isRetrySafe('range'), options));
+    const message = req.rangeRequest(request);
+    return res.rangeResponse(await this.call('/kv/range', pb.RangeRequestSchema, message, pb.RangeResponseSchema, isRetrySafe('range'), options));
   }
 
   async put(request: PutRequest, options?: CallOptions): Promise<PutResponse> {
-    return decodePut(await this.call('/kv/put', encodePut(request), isRetrySafe('put'), options));
+    return res.putResponse(await this.call('/kv/put', pb.PutRequestSchema, req.putRequest(request), pb.PutResponseSchema, isRetrySafe('put'), options));
   }
 
   async deleteRange(request: DeleteRangeRequest, options?: CallOptions): Promise<DeleteRangeResponse> {
-    return decodeDeleteRange(await this.call('/kv/deleterange', encodeDeleteRange(request), isRetrySafe('deleteRange'), options));
+    const message = req.deleteRangeRequest(request);
+    const answer = await this.call('/kv/deleterange', pb.DeleteRangeRequestSchema, message, pb.DeleteRangeResponseSchema, isRetrySafe('deleteRange'), options);
+    return res.deleteRangeResponse(answer);
   }
 
   async txn(request: TxnRequest, options?: CallOptions): Promise<TxnResponse> {
-    return decodeTxn(await this.call('/kv/txn', encodeTxn(request), isRetrySafe('txn', request), options));
+    const message = req.txnRequest(request);
+    return res.txnResponse(await this.call('/kv/txn', pb.TxnRequestSchema, message, pb.TxnResponseSchema, isRetrySafe('txn', request), options));
   }
 
   async compact(request: CompactRequest, options?: CallOptions): Promise<{ header: ResponseHeader }> {
-    const body: Json = { revision: request.revision.toString() };
-    if (request.physical) body['physical'] = true;
-    return decodeHeaderOnly(await this.call('/kv/compaction', body, isRetrySafe('compact'), options));
+    const message = req.compactionRequest(request);
+    return res.headerOnly(await this.call('/kv/compaction', pb.CompactionRequestSchema, message, pb.CompactionResponseSchema, isRetrySafe('compact'), options));
   }
 
   async leaseGrant(request: LeaseGrantRequest, options?: CallOptions): Promise<LeaseGrantResponse> {
-    const body: Json = { TTL: request.ttl.toString() };
-    if (request.id !== undefined && request.id !== 0n) body['ID'] = request.id.toString();
-    const res = await this.call('/lease/grant', body, isRetrySafe('leaseGrant'), options);
-    if (typeof res['error'] === 'string' && res['error'] !== '') throw new EtcdError(res['error'], 2);
-    return decodeLeaseGrant(res);
+    const message = req.leaseGrantRequest(request);
+    const answer = await this.call('/lease/grant', pb.LeaseGrantRequestSchema, message, pb.LeaseGrantResponseSchema, isRetrySafe('leaseGrant'), options);
+    if (answer.error !== '') throw new EtcdError(answer.error, 2);
+    return res.leaseGrantResponse(answer);
   }
 
   /** Resolves also when etcd no longer knows the lease; the header is then all zero. (`/kv/lease/revoke` is served by etcd 3.3 to 3.5.) */
   leaseRevoke(id: Rev, options?: CallOptions): Promise<{ header: ResponseHeader }> {
-    return revokeTolerantly(async () => decodeHeaderOnly(await this.call('/kv/lease/revoke', { ID: id.toString() }, isRetrySafe('leaseRevoke'), options)));
+    const message = req.leaseRevokeRequest(id);
+    return revokeTolerantly(async () =>
+      res.headerOnly(await this.call('/kv/lease/revoke', pb.LeaseRevokeRequestSchema, message, pb.LeaseRevokeResponseSchema, isRetrySafe('leaseRevoke'), options)),
+    );
   }
 
   async leaseTimeToLive(id: Rev, options?: CallOptions & { keys?: boolean }): Promise<LeaseTimeToLiveResponse> {
-    const body: Json = { ID: id.toString() };
-    if (options?.keys) body['keys'] = true;
-    return decodeLeaseTimeToLive(await this.call('/kv/lease/timetolive', body, isRetrySafe('leaseTimeToLive'), options));
+    const message = req.leaseTimeToLiveRequest(id, options?.keys === true);
+    const answer = await this.call('/kv/lease/timetolive', pb.LeaseTimeToLiveRequestSchema, message, pb.LeaseTimeToLiveResponseSchema, isRetrySafe('leaseTimeToLive'), options);
+    return res.leaseTimeToLiveResponse(answer);
   }
 
   openLeaseKeepAlive(handlers: StreamHandlers<LeaseKeepAliveResponse>): LeaseKeepAliveStream {
@@ -228,16 +229,19 @@ class HttpTransportImpl implements Transport {
   }
 
   async memberList(options?: CallOptions): Promise<MemberListResponse> {
-    return decodeMemberList(await this.call('/cluster/member/list', {}, isRetrySafe('memberList'), options));
+    const message = req.memberListRequest();
+    return res.memberListResponse(await this.call('/cluster/member/list', pb.MemberListRequestSchema, message, pb.MemberListResponseSchema, isRetrySafe('memberList'), options));
   }
 
   async status(options?: CallOptions): Promise<StatusResponse> {
-    return decodeStatus(await this.call('/maintenance/status', {}, isRetrySafe('status'), options));
+    return res.statusResponse(await this.call('/maintenance/status', pb.StatusRequestSchema, req.statusRequest(), pb.StatusResponseSchema, isRetrySafe('status'), options));
   }
 
   async authenticate(name: string, password: string, options?: CallOptions): Promise<AuthenticateResponse> {
-    const res = await this.gateway.call('/auth/authenticate', { name, password }, { idempotent: isRetrySafe('authenticate'), useToken: false, signal: options?.signal });
-    return { header: decodeHeaderOnly(res).header, token: typeof res['token'] === 'string' ? res['token'] : '' };
+    const body = toGateway(pb.AuthenticateRequestSchema, req.authenticateRequest(name, password));
+    const json = await this.gateway.call('/auth/authenticate', body, { idempotent: isRetrySafe('authenticate'), useToken: false, signal: options?.signal });
+    const answer = fromGateway(pb.AuthenticateResponseSchema, json);
+    return { header: res.header(answer.header), token: answer.token };
   }
 
   close(): Promise<void> {

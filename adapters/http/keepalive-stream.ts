@@ -12,7 +12,10 @@
  */
 import { ClosedError, ConclaveError, ConnectionError } from '../../src/errors.js';
 import type { LeaseKeepAliveResponse, LeaseKeepAliveStream, Rev, StreamHandlers } from '../../src/transport/index.js';
-import { decodeLeaseKeepAlive, type Json } from './codec.js';
+import { LeaseKeepAliveRequestSchema, LeaseKeepAliveResponseSchema } from '../shared/gen/etcdserverpb/rpc_pb.js';
+import { leaseKeepAliveRequest } from '../shared/wire/requests.js';
+import { leaseKeepAliveResponse } from '../shared/wire/responses.js';
+import { fromGateway, toGateway, type Json } from './codec.js';
 import { callIsolated } from '../shared/handlers.js';
 import { errorOfBody } from './errors.js';
 import type { Gateway, OpenStream } from './gateway.js';
@@ -51,7 +54,7 @@ export class HttpKeepAliveStream implements LeaseKeepAliveStream {
     let open: OpenStream | undefined;
     let answered = false;
     try {
-      open = await this.gateway.stream('/lease/keepalive', { ID: id.toString() }, controller.signal);
+      open = await this.gateway.stream('/lease/keepalive', toGateway(LeaseKeepAliveRequestSchema, leaseKeepAliveRequest(id)), controller.signal);
       const body = open.response.body;
       if (!body) throw new ConnectionError('the keep-alive answer has no body');
       let answer: LeaseKeepAliveResponse | undefined;
@@ -62,9 +65,10 @@ export class HttpKeepAliveStream implements LeaseKeepAliveStream {
           failure = errorOfBody(m) ?? new ConnectionError('etcd sent an error frame on the keep-alive');
           return false;
         }
+        // grpc-gateway wraps each streamed message: {"result": {...}}.
         const result = m['result'];
         if (result === null || typeof result !== 'object') return true;
-        answer = decodeLeaseKeepAlive(result as Json);
+        answer = leaseKeepAliveResponse(fromGateway(LeaseKeepAliveResponseSchema, result));
         return false;
       });
       if (this.ended || controller.signal.aborted) return;

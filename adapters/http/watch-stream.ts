@@ -41,7 +41,9 @@ import type {
   WatcherListener,
   WatchStream,
 } from '../../src/transport/index.js';
-import { decodeWatchResult, encodeWatchCreate, type Json, type WatchResult } from './codec.js';
+import { WatchRequestSchema } from '../shared/gen/etcdserverpb/rpc_pb.js';
+import { watchCreate } from '../shared/wire/requests.js';
+import { decodeWatchResult, toGateway, type Json, type WatchResult } from './codec.js';
 import { isTokenError, watchCancelOf } from '../shared/answers.js';
 import { callIsolated } from '../shared/handlers.js';
 import { errorOfBody } from './errors.js';
@@ -121,7 +123,7 @@ export class HttpWatchStream implements WatchStream {
   private async run(w: Watcher): Promise<void> {
     let open: OpenStream;
     try {
-      open = await this.gateway.stream('/watch', { create_request: encodeWatchCreate(w.request) }, w.controller.signal);
+      open = await this.gateway.stream('/watch', toGateway(WatchRequestSchema, watchCreate(w.request)), w.controller.signal);
     } catch (err) {
       if (w.done || this.ended) return;
       this.end(err instanceof Error ? err : new ConnectionError(String(err)));
@@ -163,6 +165,7 @@ export class HttpWatchStream implements WatchStream {
       this.end(error);
       return false;
     }
+    // grpc-gateway wraps each streamed message: {"result": {...}} (or {"error": {...}} above).
     const result = asObject(m['result']);
     if (!result) return true;
     const r = decodeWatchResult(result);

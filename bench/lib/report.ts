@@ -33,6 +33,8 @@ export interface ReportInput {
   locks: Results<LockResult>;
   /** Jobs and consumer groups (issue 15). */
   jobsGroups?: JobsGroupsInput;
+  /** The issue-14 section (`lib/report-perf.ts`), rendered. */
+  perf?: string;
 }
 
 const SIDES: readonly Side[] = ['conclave', 'etcd3'];
@@ -215,11 +217,20 @@ function targetTable(input: ReportInput): string {
 
 /** The whole report: header, targets, then one table per scenario. */
 export function renderReport(input: ReportInput): string {
+  const issue3 = input.watch.size + input.leases.size + input.locks.size > 0;
   return [
-    '# Conclave vs etcd3 1.1.2 — coalescing core benchmark',
+    '# Conclave vs etcd3 1.1.2 — benchmark',
     '',
     input.header,
     '',
+    ...(input.perf ? ['## Every path against the raw etcd limit (issue 14)', '', input.perf, ''] : []),
+    ...(issue3 ? issue3Sections(input) : []),
+    ...(input.jobsGroups ? [renderJobsGroups(input.jobsGroups)] : []),
+  ].join('\n');
+}
+
+function issue3Sections(input: ReportInput): string[] {
+  return [
     '## Targets (issue 3)',
     '',
     targetTable(input),
@@ -236,6 +247,5 @@ export function renderReport(input: ReportInput): string {
     '',
     lockTable(input),
     '',
-    ...(input.jobsGroups ? [renderJobsGroups(input.jobsGroups)] : []),
-  ].join('\n');
+  ];
 }

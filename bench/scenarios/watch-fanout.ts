@@ -8,9 +8,9 @@
  * - `watchersAdded` / `streamsAdded`: etcd's `etcd_debugging_mvcc_watcher_total` /
  *   `etcd_debugging_mvcc_watch_stream_total` after minus before subscribing.
  * - `coldWatchMs`: first, ONE warm-up watch on another key (subscribe, put, seen, cancel): the
- *   first watch of a process pays one-time costs that both libraries share (protobufjs
- *   generates the Watch message codecs on first use, ~10-30 ms here), so they are reported
- *   apart and kept out of `createAllMs`.
+ *   first watch of a process pays one-time costs (connection, HTTP/2 stream, JIT; etcd3's
+ *   protobufjs also generates its Watch message codecs on first use, ~10-30 ms here), so they
+ *   are reported apart and kept out of `createAllMs`.
  * - `createAllMs`: from the first subscribe call until a probe put, issued as soon as the
  *   library says the subscriptions are set up, has been seen by all N subscribers. That is the
  *   time until every subscriber is provably receiving. etcd3 must wait for every `create()`

@@ -31,8 +31,8 @@ export class QueueClaimImpl<T> implements QueueClaim<T> {
     private readonly store: Store,
     private readonly item: TakenItem,
     readonly value: T,
-    /** Called when the item goes back to the queue through this claim. */
-    private readonly onReturn: () => void = () => {},
+    /** Called when the item went back to the queue through this claim, with the revision of the marker's delete (if this call applied it). */
+    private readonly onReturn: (revision: bigint | undefined) => void = () => {},
     /** Stored keys deleted with the item by `ack()` (the jobs mode's bookkeeping of the item). */
     private readonly ackAlso: readonly Uint8Array[] = [],
   ) {
@@ -71,8 +71,7 @@ export class QueueClaimImpl<T> implements QueueClaim<T> {
     const lost = this.signal.aborted;
     this.end(new LockLostError('claim released'));
     if (lost) return;
-    this.onReturn();
-    await dropMarker(this.store, this.claim);
+    this.onReturn(await dropMarker(this.store, this.claim));
   }
 
   /**

@@ -38,7 +38,7 @@ export class QueueConsumer<T> {
       await poison.ack().catch(() => poison.release().catch(() => undefined));
       throw error;
     }
-    return new QueueClaimImpl(this.store, item, value, () => dispatcherFor(this.store, this.layout).invalidate());
+    return new QueueClaimImpl(this.store, item, value, (revision) => dispatcherFor(this.store, this.layout).released(item.suffix, revision));
   }
 
   /** Waits in the dispatcher's line, bounded by `signal` and `timeoutMs` (AbortError / TimeoutError). */

@@ -1,15 +1,21 @@
 /**
  * The local dispatcher of one queue inside one client: a FIFO of waiting
- * `dequeue()`/`claim()` calls served one at a time by a single pump, so the
- * waiters of a client never race each other (nor wake up all at once) on an
- * enqueue. Only the pump reads the queue and watches it.
+ * `dequeue()`/`claim()`/job calls served by a single pump, so the waiters of a
+ * client never race each other (nor wake up all at once) on an enqueue. Only
+ * the pump reads the queue, and the client holds one watch of it (items and
+ * claim markers) while a call waits for the queue to change, and for
+ * {@link LINGER_MS} after, so the waits of a consumer loop join a live watch
+ * instead of each opening a server watcher from a past revision. Consumers
+ * that find free items in their view need no events (each claim re-checks its
+ * items in etcd), so busy consumers hold no watch.
  *
  * ## Pump
  * | step | what happens |
  * |---|---|
- * | scan | one read-only txn: the claim markers and the first items (keys only, in queue order) at revision R |
- * | serve | for each unclaimed item, in order, while a waiter is left (FIFO queue: the rest is kept for the next calls, for up to 1 s or until a claim is released here): claim it (txn: a marker on the session lease if its mod revision is unchanged and it has no marker; a failed guard means another consumer got it: try the next); a `claim()` gets it as is; for a `dequeue()` a second txn deletes item and marker together |
- * | wait | nothing to take: watch the items and the markers from R + 1 until an item is put or a marker deleted, then scan again |
+ * | scan | one read-only txn: the claim markers and the first items (keys only, in queue order) at revision R; they become the client's view of the queue's head (`view.ts`), kept current by the watch (events after R) while it is held, else by what the client's own claims find |
+ * | claim | the first free items of the view, in order, go into one claim txn that claims the first of them nobody took (`markers.ts`): consumers of several clients racing for the head each get an item instead of failing on each other's; `dequeue()` and `claim()` waiters are served one claim at a time (their order is the queue's); job slots (`process()`) claim in parallel, each txn with its own items |
+ * | serve | a `claim()` or job gets the item as is; for a `dequeue()` a second txn deletes item and marker together |
+ * | wait | nothing free in the view: scan again if the queue goes past the view; else, with no watch held, watch and scan again; else wait for the watch (an item put, a marker deleted) |
  * | error | retryable (connection, leader change, compaction, lost lease): back off and scan again; `ClosedError` or anything else: every waiter rejects |
  *
  * Every write is safe under an unknown outcome (see `markers.ts`). An item
@@ -23,18 +29,18 @@
  * @module
  * @internal
  */
-import { merge } from 'rxjs';
+import type { Subscription } from 'rxjs';
 import { hex } from '../bytes.js';
 import { ClosedError, CompactedError, ConclaveError, abortErrorOf, throwIfAborted } from '../errors.js';
-import type { RangeRequest } from '../transport/index.js';
+import type { RangeRequest, WireKeyValue } from '../transport/index.js';
 import type { WatchEvent } from '../types.js';
 import { Backoff, sleep } from '../backoff.js';
-import { Inbox } from '../kit/inbox.js';
 import { Registry } from '../kit/registry.js';
 import { op, rangeOf, type Store } from '../kit/store.js';
 import { counterKeyOf } from './job-keys.js';
 import type { QueueLayout } from './layout.js';
 import { dropMarker, finishTake, placeMarker, type Candidate, type TakenItem } from './markers.js';
+import { QueueView, type Entry } from './view.js';
 
 export type TakeMode = 'take' | 'claim' | 'job';
 export type { HeldClaim, TakenItem } from './markers.js';
@@ -51,9 +57,13 @@ interface Waiter {
 }
 
 /** Items read per scan. */
-const SCAN_BATCH = 32n;
-/** How long the items of a scan are tried before scanning again. */
-const CACHE_MS = 1000;
+const SCAN_BATCH = 128n;
+/** Items one claim txn tries, in order (the first free one is claimed). */
+const CHAIN = 8;
+/** Claim txns of job slots in flight at once per client. */
+const MAX_PARALLEL = 16;
+/** How long the watch is kept once nobody waits (a consumer loop's next call joins it). */
+export const LINGER_MS = 300;
 
 const dispatchers = new Registry<Dispatcher>();
 
@@ -67,9 +77,21 @@ export class Dispatcher {
   private readonly waiters: Waiter[] = [];
   private pumping = false;
   private controller: AbortController | undefined;
-  /** Unclaimed items of the last scan not tried yet, oldest first (each take re-checks its item, so a stale entry only costs a failed txn). */
-  private cached: Candidate[] = [];
-  private cachedAt = 0;
+  /** The client's view of the queue's head; undefined until scanned (and after a failure). */
+  private view: QueueView | undefined;
+  /** Events that came while a scan was in flight (applied once it answers). */
+  private pending: WatchEvent[] | undefined;
+  /** The watch of the items and the markers, held while anyone waits (and {@link LINGER_MS} after). */
+  private watching: Subscription[] = [];
+  /** A failure of the watch or of a claim in flight, for the pump to handle. */
+  private failure: { error: unknown } | undefined;
+  /** Claim txns (with their delivery) in flight. */
+  private inflight = 0;
+  /** Wakes the pump when something changed (an event, a claim settled, a waiter came). */
+  private wakeUp: (() => void) | undefined;
+  private linger: ReturnType<typeof setTimeout> | undefined;
+  /** Waits for a change in progress (the watch is kept while any lasts). */
+  private waiting = 0;
 
   constructor(
     private readonly store: Store,
@@ -77,9 +99,15 @@ export class Dispatcher {
     private readonly onIdle: () => void,
   ) {}
 
-  /** Forgets the cached scan: an item older than its entries may be back (a claim released here). */
-  invalidate(): void {
-    this.cached = [];
+  /**
+   * A claim of this client on `suffix` was released (its marker deleted at
+   * `revision`, when known): the item is free again in the view at once, so a
+   * call made after the release sees it (the watch would tell a little later).
+   */
+  released(suffix: string | undefined, revision: bigint | undefined): void {
+    if (suffix !== undefined && revision !== undefined) this.view?.marker(suffix, false, revision);
+    this.wake();
+    if (this.waiters.length === 0 && this.inflight === 0 && this.watching.length === 0) this.onIdle();
   }
 
   /** Waits in line for an item, taken or claimed. */
@@ -100,6 +128,7 @@ export class Dispatcher {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.push(waiter);
+      this.wake();
       void this.pump();
     });
   }
@@ -113,6 +142,24 @@ export class Dispatcher {
     return true;
   }
 
+  private wake(): void {
+    const wake = this.wakeUp;
+    this.wakeUp = undefined;
+    wake?.();
+  }
+
+  /** Resolves at the next {@link wake} (or when `signal` aborts). */
+  private changed(signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      this.wakeUp = done;
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
   private async pump(): Promise<void> {
     if (this.pumping) return;
     this.pumping = true;
@@ -122,21 +169,39 @@ export class Dispatcher {
     try {
       while (this.waiters.length > 0 && !controller.signal.aborted) {
         try {
-          if (this.cached.length > 0 && performance.now() - this.cachedAt < CACHE_MS) {
-            await this.serve(this.cached);
+          const failure = this.failure;
+          this.failure = undefined;
+          if (failure) throw failure.error;
+          if (!this.view) {
+            await this.scan(controller.signal);
+            backoff.reset();
             continue;
           }
-          const scan = await this.scan(controller.signal);
-          const candidates = scan.candidates;
-          if (this.layout.reuseScans) {
-            this.cached = candidates;
-            this.cachedAt = performance.now();
+          const room = this.room();
+          if (room > 0) {
+            const chains = this.pick(room);
+            if (chains.length > 0) {
+              const mode = this.waiters[this.inflight]?.mode ?? 'take';
+              for (const chain of chains) this.launch(chain, mode);
+              // Unwatched, a priority queue's view is not reused: a new item may outrank it.
+              if (!this.watched && this.layout.order === 'key') this.view = undefined;
+              continue;
+            }
+            if (this.view.partial && this.inflight === 0) {
+              this.view = undefined; // nothing free in the view, but the queue goes on: read further
+              continue;
+            }
+            if (this.inflight === 0 && !this.watched) {
+              // About to wait for a change: watch first, then read again, so that nothing put meanwhile is missed.
+              this.watch();
+              this.view = undefined;
+              continue;
+            }
           }
-          const outcome = await this.serve(candidates);
-          backoff.reset();
-          if (outcome === 'empty') await this.awaitChange(scan.revision, controller.signal);
+          if (room > 0 && this.inflight === 0) await this.wait(controller.signal);
+          else await this.changed(controller.signal); // a claim in flight settles
         } catch (error) {
-          this.invalidate(); // what was scanned before a failure is not trusted: scan again
+          this.view = undefined; // what was scanned before a failure is not trusted: scan again
           if (controller.signal.aborted) break;
           if (!isTransient(error)) {
             this.failAll(error);
@@ -151,8 +216,44 @@ export class Dispatcher {
       this.pumping = false;
       if (this.controller === controller) this.controller = undefined;
       if (this.waiters.length > 0) void this.pump();
-      else if (this.cached.length === 0) this.onIdle();
+      else this.idle();
     }
+  }
+
+  /** Waits for a change of the queue (through the watch, kept while this wait lasts), or a waiter come or gone. */
+  private async wait(signal: AbortSignal): Promise<void> {
+    this.waiting++;
+    clearTimeout(this.linger);
+    this.linger = undefined;
+    try {
+      await this.changed(signal);
+    } finally {
+      this.waiting--;
+      this.lingerOn();
+    }
+  }
+
+  /** Nobody waits: keep the watch for {@link LINGER_MS}, then let go of it and of this dispatcher. */
+  private idle(): void {
+    this.lingerOn();
+  }
+
+  /**
+   * {@link LINGER_MS} after the last wait for a change: let go of the watch (busy consumers that
+   * find items in their view need no events: every claim re-checks its items); with nobody
+   * waiting in line either, let go of the view and of this dispatcher.
+   */
+  private lingerOn(): void {
+    if (this.linger || this.waiting > 0 || (!this.watched && this.view === undefined)) return;
+    this.linger = setTimeout(() => {
+      this.linger = undefined;
+      if (this.waiting > 0) return;
+      this.unwatch();
+      if (this.pumping || this.waiters.length > 0 || this.inflight > 0) return;
+      this.view = undefined;
+      this.onIdle();
+    }, LINGER_MS);
+    (this.linger as { unref?: () => void }).unref?.();
   }
 
   private failAll(error: unknown): void {
@@ -162,64 +263,147 @@ export class Dispatcher {
     }
   }
 
-  /** The first unclaimed items in queue order, read at one revision. */
-  private async scan(signal: AbortSignal): Promise<{ revision: bigint; candidates: Candidate[] }> {
-    const { store, layout } = this;
-    const items: RangeRequest = {
-      ...layout.itemsRange(store),
-      keysOnly: true,
-      limit: SCAN_BATCH,
-      ...(layout.order === 'create' ? { sortTarget: 'create' as const, sortOrder: 'ascend' as const } : {}),
-    };
-    const res = await store.txn(
-      { compare: [], success: [op.range({ ...store.prefix(layout.claimsPrefix), keysOnly: true }), op.range(items)], failure: [] },
-      signal,
-    );
-    const revision = res.header.revision;
-    const claimed = new Set(rangeOf(res, 0).kvs.map((kv) => store.userKey(kv.key).slice(layout.claimsPrefix.length)));
-    let page = rangeOf(res, 1);
-    for (;;) {
-      const candidates: Candidate[] = [];
-      for (const kv of page.kvs) {
-        const key = store.userKey(kv.key);
-        const suffix = layout.itemSuffix(key);
-        if (suffix === undefined || claimed.has(suffix)) continue;
-        candidates.push({ key, stored: kv.key, modRevision: kv.modRevision, marker: store.key(layout.claimsPrefix + suffix), suffix });
-      }
-      const last = page.kvs[page.kvs.length - 1];
-      if (candidates.length > 0 || !page.more || !last) return { revision, candidates };
-      // Every item of this page is claimed: read the next page at the same revision.
-      const next: RangeRequest =
-        layout.order === 'create' ? { ...items, minCreateRevision: last.createRevision + 1n } : { ...items, key: Uint8Array.of(...last.key, 0) };
-      page = await store.range({ ...next, revision }, signal);
-    }
+  /** How many claim txns may start now: one at a time for `dequeue()`/`claim()` (their order is the queue's), several for job slots. */
+  private room(): number {
+    const free = this.waiters.length - this.inflight;
+    if (free <= 0) return 0;
+    if (this.waiters.some((w) => w.mode !== 'job')) return this.inflight === 0 ? 1 : 0;
+    return Math.max(0, Math.min(free, MAX_PARALLEL - this.inflight));
   }
 
-  /** Hands candidates to waiters in order. */
-  private async serve(candidates: Candidate[]): Promise<'served' | 'contended' | 'empty'> {
-    let served = false;
-    let contended = false;
-    while (candidates.length > 0 && this.waiters.length > 0) {
-      // Shifted only once its claim was decided: a failure before that (e.g. the session's grant
-      // lost its reply) must not drop the head item from the cached scan (FIFO would break).
-      const candidate = candidates[0]!;
-      // A job's delivery is counted by the claim txn itself (see `job-keys.ts`).
-      const counter =
-        this.waiters[0]?.mode === 'job' ? this.store.key(counterKeyOf(this.layout.name, candidate.suffix!, candidate.modRevision)) : undefined;
-      const item = await placeMarker(this.store, { ...candidate, counter }, await this.store.session());
-      candidates.shift();
-      if (!item) {
-        contended = true;
-        continue;
-      }
-      if (await this.deliver(item)) served = true;
-      else {
-        // The item is back at its place, or went elsewhere: scan again so that order is kept.
-        this.invalidate();
-        return 'contended';
-      }
+  /** Up to `count` disjoint chains of free entries, in queue order (fewer when the view has fewer). */
+  private pick(count: number): Entry[][] {
+    const free: Entry[] = [];
+    for (const entry of this.view!.free()) {
+      free.push(entry);
+      if (free.length >= count * CHAIN) break;
     }
-    return served ? 'served' : contended ? 'contended' : 'empty';
+    const chains: Entry[][] = [];
+    const n = Math.min(count, free.length);
+    const per = Math.ceil(free.length / Math.max(n, 1));
+    for (let i = 0; i < n; i++) {
+      const chain = free.slice(i * per, (i + 1) * per);
+      if (chain.length > 0) chains.push(chain);
+    }
+    return chains;
+  }
+
+  /** Sends one claim txn for `chain` and serves its item; its outcome wakes the pump. */
+  private launch(chain: Entry[], mode: TakeMode): void {
+    this.inflight++;
+    for (const entry of chain) entry.busy = true;
+    const view = this.view!;
+    const run = async (): Promise<void> => {
+      const session = await this.store.session();
+      // A job's delivery is counted by the claim txn itself (see `job-keys.ts`).
+      const candidates: Candidate[] = chain.map((e) => ({
+        key: e.key,
+        stored: e.stored,
+        modRevision: e.modRevision,
+        marker: this.store.key(this.layout.claimsPrefix + e.suffix),
+        suffix: e.suffix,
+        counter: mode === 'job' ? this.store.key(counterKeyOf(this.layout.name, e.suffix, e.modRevision)) : undefined,
+      }));
+      const placed = await placeMarker(this.store, candidates, session);
+      for (const c of placed.taken) {
+        const entry = view.get(c.suffix!);
+        if (entry && entry.modRevision === c.modRevision) entry.lost = true;
+      }
+      const item = placed.item;
+      if (!item) return;
+      view.marker(item.suffix!, true, item.claim!.markerRevision);
+      await this.deliver(item); // an item that went back (or away) shows in the watch
+    };
+    run()
+      .catch((error: unknown) => {
+        this.failure ??= { error };
+      })
+      .finally(() => {
+        this.inflight--;
+        for (const entry of chain) entry.busy = false;
+        this.wake();
+        if (this.waiters.length === 0) this.idle();
+      });
+  }
+
+  /** Opens the watch of the items and the markers (live: from the client's current revision on), if not open. */
+  private watch(): void {
+    clearTimeout(this.linger); // kept at least until the wait it is opened for
+    this.linger = undefined;
+    if (this.watching.length > 0) return;
+    const sink = {
+      next: (event: WatchEvent) => {
+        if (this.pending) this.pending.push(event);
+        else if (this.view) this.view.apply(event);
+        this.wake();
+      },
+      error: (error: unknown) => {
+        this.unwatch();
+        this.view = undefined;
+        this.failure ??= { error };
+        this.wake();
+      },
+      complete: () => {
+        this.unwatch();
+        this.view = undefined;
+        this.wake();
+      },
+    };
+    this.watching = [
+      this.store.watch(this.layout.itemsPrefix, { prefix: true }).subscribe(sink),
+      this.store.watch(this.layout.claimsPrefix, { prefix: true }).subscribe(sink),
+    ];
+  }
+
+  private unwatch(): void {
+    for (const s of this.watching.splice(0)) s.unsubscribe();
+  }
+
+  private get watched(): boolean {
+    return this.watching.length > 0;
+  }
+
+  /** Reads the markers and the first items at one revision (further pages while all are claimed) into a new view. */
+  private async scan(signal: AbortSignal): Promise<void> {
+    const { store, layout } = this;
+    const watched = this.watched;
+    if (watched) this.pending = [];
+    try {
+      const items: RangeRequest = {
+        ...layout.itemsRange(store),
+        keysOnly: true,
+        limit: SCAN_BATCH,
+        ...(layout.order === 'create' ? { sortTarget: 'create' as const, sortOrder: 'ascend' as const } : {}),
+      };
+      const res = await store.txn(
+        { compare: [], success: [op.range({ ...store.prefix(layout.claimsPrefix), keysOnly: true }), op.range(items)], failure: [] },
+        signal,
+      );
+      const revision = res.header.revision;
+      const markers = rangeOf(res, 0).kvs;
+      const claimed = new Set(markers.map((kv) => store.userKey(kv.key).slice(layout.claimsPrefix.length)));
+      const read: WireKeyValue[] = [];
+      let page = rangeOf(res, 1);
+      for (;;) {
+        read.push(...page.kvs);
+        const free = page.kvs.some((kv) => {
+          const suffix = layout.itemSuffix(store.userKey(kv.key));
+          return suffix !== undefined && !claimed.has(suffix);
+        });
+        const last = page.kvs[page.kvs.length - 1];
+        if (free || !page.more || !last) break;
+        // Every item of this page is claimed: read the next page at the same revision.
+        const next: RangeRequest =
+          layout.order === 'create' ? { ...items, minCreateRevision: last.createRevision + 1n } : { ...items, key: Uint8Array.of(...last.key, 0) };
+        page = await store.range({ ...next, revision }, signal);
+      }
+      // A watch that failed meanwhile left its error for the pump; one let go of meanwhile leaves a plain snapshot.
+      const view = new QueueView(store, layout, revision, read, markers, page.more);
+      for (const event of this.pending ?? []) view.apply(event);
+      this.view = view;
+    } finally {
+      this.pending = undefined;
+    }
   }
 
   /**
@@ -233,7 +417,7 @@ export class Dispatcher {
   private async deliver(item: TakenItem): Promise<boolean> {
     const head = this.waiters[0];
     if (!head) {
-      await dropMarker(this.store, item.claim!);
+      this.released(item.suffix, await dropMarker(this.store, item.claim!));
       return false;
     }
     if (head.mode !== 'take') {
@@ -251,27 +435,6 @@ export class Dispatcher {
       else if (head.lateAbort && this.remove(head)) head.reject(head.lateAbort);
     }
     return outcome === 'taken';
-  }
-
-  /** Waits for an item put or a claim marker deleted after `revision`. */
-  private async awaitChange(revision: bigint, signal: AbortSignal): Promise<void> {
-    const { store } = this;
-    const from = revision + 1n;
-    const inbox = new Inbox<WatchEvent>(
-      merge(
-        store.watch(this.layout.itemsPrefix, { prefix: true, fromRevision: from }),
-        store.watch(this.layout.claimsPrefix, { prefix: true, fromRevision: from }),
-      ),
-    );
-    try {
-      for (;;) {
-        const event = await inbox.next(signal);
-        if (event.type === 'put' && this.layout.itemSuffix(event.key) !== undefined) return;
-        if (event.type === 'delete' && event.key.startsWith(this.layout.claimsPrefix)) return;
-      }
-    } finally {
-      inbox.close();
-    }
   }
 }
 

@@ -62,8 +62,8 @@ export async function runJob<T>(
   const claimed = item.claim!;
   if (item.deliveries === undefined || item.suffix === undefined) {
     // Claimed for another kind of waiter that left: uncounted, so put it back as it was.
-    await dropMarker(store, claimed).catch(() => undefined);
-    dispatcherFor(store, layout).invalidate();
+    const revision = await dropMarker(store, claimed).catch(() => undefined);
+    dispatcherFor(store, layout).released(item.suffix, revision);
     return;
   }
   const keys = {
@@ -71,7 +71,7 @@ export async function runJob<T>(
     error: store.key(errorKeyOf(layout.name, item.suffix, item.revision)),
     ownDeadRecord: store.key(deadRecordKeyOf(layout.name, item.suffix)),
   };
-  const claim = new QueueClaimImpl<undefined>(store, item, undefined, () => dispatcherFor(store, layout).invalidate(), [
+  const claim = new QueueClaimImpl<undefined>(store, item, undefined, (revision) => dispatcherFor(store, layout).released(item.suffix, revision), [
     keys.counter,
     keys.error,
     keys.ownDeadRecord,

@@ -26,12 +26,6 @@ export interface QueueLayout {
   readonly claimsPrefix: string;
   /** How the scan orders items: by create revision or by key. */
   readonly order: 'create' | 'key';
-  /**
-   * Whether the rest of a scan may serve the next calls without scanning again:
-   * true for the FIFO queue (new items always come after the scanned ones),
-   * false for the priority queue (a new item may outrank them).
-   */
-  readonly reuseScans: boolean;
   /** The stored range scanned for items. */
   itemsRange(store: Store): StoredRange;
   /** The part of `key` after the items prefix if `key` is an item of this queue, else undefined. */
@@ -56,7 +50,6 @@ export function fifoLayout(name: string): QueueLayout {
     itemsPrefix,
     claimsPrefix: claimsPrefixOf(name),
     order: 'create',
-    reuseScans: true,
     // Digits only: `${name}/0` up to `${name}/:` (':' follows '9'), so a queue `${name}/x` is not scanned.
     itemsRange: (store) => store.between(`${itemsPrefix}0`, `${itemsPrefix}:`),
     itemSuffix: (key) => suffixIf(key, itemsPrefix, FIFO_SUFFIX),
@@ -71,7 +64,6 @@ export function priorityLayout(name: string): QueueLayout {
     itemsPrefix,
     claimsPrefix: claimsPrefixOf(name),
     order: 'key',
-    reuseScans: false,
     itemsRange: (store) => store.between(`${itemsPrefix}0`, `${itemsPrefix}:`),
     itemSuffix: (key) => suffixIf(key, itemsPrefix, PRIORITY_SUFFIX),
   };

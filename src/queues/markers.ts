@@ -4,7 +4,7 @@
  *
  * | write | guard | after an unknown outcome |
  * |---|---|---|
- * | {@link placeMarker}: claim an item (marker on the session lease, value: a random token of this attempt) | item's mod revision unchanged, no marker | read the marker: our token → the claim is ours; otherwise it was not applied (or went with the lease): the item is visible, the error goes to the pump, which scans again |
+ * | {@link placeMarker}: claim the first free of a few items in queue order (marker on the session lease, value: a random token of this attempt; one txn, each item's guard in the failure branch of the previous one's) | item's mod revision unchanged, no marker | read the markers: our token → the claim is ours; otherwise it was not applied (or went with the lease): the items are visible, the error goes to the pump, which scans again |
  * | {@link finishTake}: delete item and marker together (a `dequeue()`) | our marker (create revision) and the item's mod revision | read both: our marker still there → re-send; marker and item gone → ours if both went at the same revision (a txn is one revision), read from history |
  * | {@link dropMarker}: delete our marker (release, give-back) | our marker (create revision) | re-send until it answers, the session ends (the marker goes with the lease) or the client closes: a repeat is harmless |
  *
@@ -17,7 +17,7 @@ import { firstValueFrom, filter, timeout } from 'rxjs';
 import { hex } from '../bytes.js';
 import type { SessionImpl } from '../kit/store.js';
 import { ClosedError, ConclaveError } from '../errors.js';
-import type { Bytes, Compare, TxnRequest, WireKeyValue } from '../transport/index.js';
+import type { Bytes, Compare, TxnRequest, TxnResponse, WireKeyValue } from '../transport/index.js';
 import { Backoff, sleep } from '../backoff.js';
 import { op, rangeOf, type Store } from '../kit/store.js';
 
@@ -96,27 +96,51 @@ function guards(candidate: Candidate): Compare[] {
   ];
 }
 
+/** What a claim txn did: the item it claimed (if any) and the candidates it found taken. */
+export interface Placed {
+  item: TakenItem | undefined;
+  /** Candidates before the claimed one (all of them when none was claimed): someone else holds or took them. */
+  taken: Candidate[];
+}
+
 /**
- * Claims `candidate` with a marker on `session`'s lease if nobody took or
- * claimed it since the scan. Resolves with the claimed item, or undefined when
- * another consumer got it first. After an unknown outcome the marker is read
- * back: our token means the claim is ours; otherwise the original error is
- * thrown (the item is visible: the caller scans again).
+ * The claim txn of a chain of candidates (in queue order): each level claims
+ * its candidate if nobody took or claimed it since the scan, else runs the
+ * next level in its failure branch — one round trip claims the first free
+ * candidate, so consumers racing for the head of the queue do not fail their
+ * txns on each other's items.
  */
-export async function placeMarker(store: Store, candidate: Candidate, session: SessionImpl): Promise<TakenItem | undefined> {
+function chainRequest(candidates: readonly Candidate[], token: Bytes, lease: bigint): TxnRequest {
+  let request: TxnRequest | undefined;
+  for (let i = candidates.length - 1; i >= 0; i--) {
+    const candidate = candidates[i]!;
+    const { counter } = candidate;
+    request = {
+      compare: guards(candidate),
+      success: [
+        op.range({ key: candidate.stored }),
+        op.put({ key: candidate.marker, value: token, lease }),
+        // Jobs mode: count the delivery in the same txn as the claim, so every delivery counts whatever ends it.
+        ...(counter ? [op.range({ key: counter, keysOnly: true }), op.put({ key: counter, value: new Uint8Array(0) })] : []),
+      ],
+      failure: request ? [{ txn: request }] : [],
+    };
+  }
+  return request!;
+}
+
+/**
+ * Claims the first of `candidates` (in queue order) that nobody took or
+ * claimed since the scan, with a marker on `session`'s lease, in one txn (see
+ * {@link chainRequest}). Resolves with the claimed item (undefined when every
+ * candidate was taken) and the candidates found taken. After an unknown
+ * outcome the markers are read back: our token names the claim; none means
+ * it was not applied (or went with the lease) and the original error is
+ * thrown (the items are visible: the caller scans again).
+ */
+export async function placeMarker(store: Store, candidates: readonly Candidate[], session: SessionImpl): Promise<Placed> {
   const token = new TextEncoder().encode(hex(globalThis.crypto.getRandomValues(new Uint8Array(16))));
-  const { counter } = candidate;
-  const request: TxnRequest = {
-    compare: guards(candidate),
-    success: [
-      op.range({ key: candidate.stored }),
-      op.put({ key: candidate.marker, value: token, lease: session.lease }),
-      // Jobs mode: count the delivery in the same txn as the claim, so every delivery counts whatever ends it.
-      ...(counter ? [op.range({ key: counter, keysOnly: true }), op.put({ key: counter, value: new Uint8Array(0) })] : []),
-    ],
-    failure: [],
-  };
-  const held = (value: Bytes, markerRevision: bigint, deliveries?: number): TakenItem => ({
+  const held = (candidate: Candidate, value: Bytes, markerRevision: bigint, deliveries?: number): TakenItem => ({
     key: candidate.key,
     stored: candidate.stored,
     value,
@@ -125,24 +149,51 @@ export async function placeMarker(store: Store, candidate: Candidate, session: S
     suffix: candidate.suffix,
     deliveries,
   });
+  let res: TxnResponse;
   try {
-    const res = await store.txn(request);
-    const kv = res.succeeded ? rangeOf(res, 0).kvs[0] : undefined;
-    const deliveries = counter && res.succeeded ? Number(rangeOf(res, 2).kvs[0]?.version ?? 0n) + 1 : undefined;
-    return kv && held(kv.value, res.header.revision, deliveries);
+    res = await store.txn(chainRequest(candidates, token, session.lease));
   } catch (error) {
     if (!unknownOutcome(error)) throw error;
+    return settleChain(store, candidates, token, session, held, error);
+  }
+  const revision = res.header.revision;
+  for (let level = 0; level < candidates.length; level++) {
+    const candidate = candidates[level]!;
+    if (res.succeeded) {
+      const kv = rangeOf(res, 0).kvs[0];
+      const deliveries = candidate.counter ? Number(rangeOf(res, 2).kvs[0]?.version ?? 0n) + 1 : undefined;
+      return { item: kv && held(candidate, kv.value, revision, deliveries), taken: candidates.slice(0, level) };
+    }
+    const next = res.responses[0];
+    if (!next || !('txn' in next)) break;
+    res = next.txn;
+  }
+  return { item: undefined, taken: [...candidates] };
+}
+
+/** After an unknown outcome of a claim txn: finds our marker among the candidates' (see {@link placeMarker}). */
+async function settleChain(
+  store: Store,
+  candidates: readonly Candidate[],
+  token: Bytes,
+  session: SessionImpl,
+  held: (candidate: Candidate, value: Bytes, markerRevision: bigint, deliveries?: number) => TakenItem,
+  error: unknown,
+): Promise<Placed> {
+  for (const candidate of candidates) {
     const now = await readBoth(store, candidate.marker, candidate.stored, session);
     const marker = now?.marker;
-    if (!marker || !sameBytes(marker.value, token)) throw error;
+    if (!marker || !sameBytes(marker.value, token)) continue;
     // Ours: the counter was bumped by the same txn, and nobody bumps it while the marker is ours.
+    const { counter } = candidate;
     const deliveries = counter ? Number((await store.range({ key: counter, keysOnly: true })).kvs[0]?.version ?? 1n) : undefined;
-    const claimed = held(now.item?.value ?? new Uint8Array(0), marker.createRevision, deliveries);
-    if (now.item?.modRevision === candidate.modRevision) return claimed;
+    const claimed = held(candidate, now.item?.value ?? new Uint8Array(0), marker.createRevision, deliveries);
+    if (now.item?.modRevision === candidate.modRevision) return { item: claimed, taken: [] };
     // Ours, but the item went meanwhile (a consumer that ignores markers, e.g. Go's recipe): let it go.
     await dropMarker(store, claimed.claim!);
-    return undefined;
+    return { item: undefined, taken: [] };
   }
+  throw error;
 }
 
 /**
@@ -213,21 +264,23 @@ async function deletedTogether(store: Store, item: TakenItem, claim: HeldClaim):
  * Deletes our marker if it is still ours, making the item visible again at
  * its place. Re-sent after any retryable failure until it answers, the
  * session ends (the marker goes with its lease) or the client closes, so a
- * lost reply never leaves the item hidden.
+ * lost reply never leaves the item hidden. Resolves with the revision of the
+ * delete when this call applied it (so the client's view can show the item
+ * at once), else undefined.
  */
-export async function dropMarker(store: Store, claim: HeldClaim): Promise<void> {
+export async function dropMarker(store: Store, claim: HeldClaim): Promise<bigint | undefined> {
   const backoff = new Backoff(50, 1000);
   for (;;) {
-    if (claim.session.state !== 'alive') return;
+    if (claim.session.state !== 'alive') return undefined;
     try {
-      await store.txn({
+      const res = await store.txn({
         compare: [{ target: 'create', result: 'equal', key: claim.marker, value: claim.markerRevision }],
         success: [op.del({ key: claim.marker })],
         failure: [],
       });
-      return;
+      return res.succeeded ? res.header.revision : undefined;
     } catch (error) {
-      if (error instanceof ClosedError) return; // the close revokes the lease, and the marker with it
+      if (error instanceof ClosedError) return undefined; // the close revokes the lease, and the marker with it
       if (!retryable(error)) throw error;
       await sleep(backoff.next(), claim.session.signal).catch(() => undefined);
     }

@@ -5,11 +5,11 @@
  *
  * @module
  */
+import { create, type DescMessage, type MessageInitShape } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
-import { fromJSON } from '@grpc/proto-loader';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { etcdProtoDescriptor } from '../../adapters/grpc/proto.generated.js';
-import { LOADER_OPTIONS } from '../../adapters/grpc/services.js';
+import { serviceDefinition } from '../../adapters/grpc/services.js';
+import { KV } from '../../adapters/shared/gen/etcdserverpb/rpc_pb.js';
 
 type Handler = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => void;
 
@@ -23,22 +23,26 @@ export interface FakeEtcd {
   stop(): Promise<void>;
 }
 
-const header = { cluster_id: '1', member_id: '2', revision: '3', raft_term: '4' };
+const header = { clusterId: 1n, memberId: 2n, revision: 3n, raftTerm: 4n };
 
 /** Default answers: empty successes. */
 const defaults: Record<string, Handler> = {
-  Range: (_c, cb) => cb(null, { header, kvs: [], count: '0' }),
+  Range: (_c, cb) => cb(null, { header, kvs: [], count: 0n }),
   Put: (_c, cb) => cb(null, { header }),
-  DeleteRange: (_c, cb) => cb(null, { header, deleted: '0' }),
+  DeleteRange: (_c, cb) => cb(null, { header, deleted: 0n }),
   Txn: (_c, cb) => cb(null, { header, succeeded: true, responses: [] }),
   Compact: (_c, cb) => cb(null, { header }),
 };
 
 /** Starts a fake etcd KV server on 127.0.0.1. */
 export async function startFakeEtcd(): Promise<FakeEtcd> {
-  const def = fromJSON(etcdProtoDescriptor as Parameters<typeof fromJSON>[0], LOADER_OPTIONS);
-  const pkg = grpc.loadPackageDefinition(def)['etcdserverpb'] as grpc.GrpcObject;
-  const kv = (pkg['KV'] as grpc.ServiceClientConstructor).service;
+  // etcd's KV service from the generated descriptors; handlers answer with plain message inits.
+  const kv: grpc.ServiceDefinition = {};
+  for (const [localName, method] of Object.entries<grpc.MethodDefinition<unknown, unknown>>(serviceDefinition(KV) as grpc.ServiceDefinition)) {
+    const output: DescMessage = KV.method[localName as keyof typeof KV.method].output;
+    const serialize = method.responseSerialize as (value: unknown) => Buffer;
+    (kv as Record<string, grpc.MethodDefinition<unknown, unknown>>)[method.originalName!] = { ...method, responseSerialize: (value) => serialize(create(output, value as MessageInitShape<DescMessage>)) };
+  }
   const handlers = new Map<string, Handler>(Object.entries(defaults));
   const received = new Map<string, number>();
   const server = new grpc.Server();

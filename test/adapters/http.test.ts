@@ -4,10 +4,14 @@
 import { spawn } from 'node:child_process';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fromBase64, toBase64 } from '../../adapters/http/base64.js';
-import { decodeKeyValue, decodeLeaseKeepAlive, decodeWatchResult } from '../../adapters/http/codec.js';
+import { create, fromJson, type JsonValue } from '@bufbuild/protobuf';
+import { LeaseKeepAliveResponseSchema } from '../../adapters/shared/gen/etcdserverpb/rpc_pb.js';
+import { EventSchema, KeyValueSchema } from '../../adapters/shared/gen/mvccpb/kv_pb.js';
+import { event, keyValue, leaseKeepAliveResponse } from '../../adapters/shared/wire/responses.js';
+import { eventOfJson } from '../../adapters/http/watch-events.js';
+import { decodeWatchResult, fromGateway, toGateway } from '../../adapters/http/codec.js';
 import { createHttpTransport, parseCancelReason } from '../../adapters/http/index.js';
-import { AbortError, ClosedError, CompactedError, ConnectionError, InvalidArgumentError } from '../../src/errors.js';
+import { AbortError, ClosedError, CompactedError, ConnectionError, EtcdError, InvalidArgumentError } from '../../src/errors.js';
 import type { LeaseKeepAliveResponse, ResponseHeader, Transport, WatchCancel, WatcherListener, WireEvent } from '../../src/transport/index.js';
 import { freePort, pollUntil, startCluster, startRelay, startSingle, type EtcdCluster } from '../harness/index.js';
 
@@ -48,6 +52,9 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
 
 describe('http adapter: pure helpers', () => {
   it('base64 round-trips every byte and length', () => {
+    // Bytes fields go through the generated proto3 JSON mapping (toGateway / fromGateway).
+    const toBase64 = (bytes: Uint8Array): string => (toGateway(KeyValueSchema, create(KeyValueSchema, { key: bytes }))['key'] as string | undefined) ?? '';
+    const fromBase64 = (text: string): Uint8Array => fromGateway(KeyValueSchema, { key: text }).key;
     for (const n of [0, 1, 2, 3, 4, 5, 255, 256, 1000]) {
       const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 37 + n) & 0xff);
       const text = toBase64(bytes);
@@ -56,11 +63,12 @@ describe('http adapter: pure helpers', () => {
     }
     expect(dec.decode(fromBase64('Zm9v'))).toBe('foo');
     expect(dec.decode(fromBase64('Zm9vYg'))).toBe('foob'); // unpadded
-    expect(() => fromBase64('Zm9v!')).toThrow(TypeError);
+    expect(dec.decode(fromBase64('-_8'))).toBe(dec.decode(fromBase64('+/8='))); // URL-safe too
+    expect(() => fromBase64('Zm9v!')).toThrow(EtcdError);
   });
 
   it('decodes answers with zero values omitted', () => {
-    expect(decodeKeyValue({ key: 'Zm9v', mod_revision: '19' })).toEqual({
+    expect(keyValue(fromGateway(KeyValueSchema, { key: 'Zm9v', mod_revision: '19' }))).toEqual({
       key: b('foo'),
       value: new Uint8Array(0),
       createRevision: 0n,
@@ -68,7 +76,7 @@ describe('http adapter: pure helpers', () => {
       version: 0n,
       lease: 0n,
     });
-    expect(decodeLeaseKeepAlive({ header: { revision: '5' }, ID: '12345' })).toMatchObject({ id: 12345n, ttl: 0n });
+    expect(leaseKeepAliveResponse(fromGateway(LeaseKeepAliveResponseSchema, { header: { revision: '5' }, ID: '12345' }))).toMatchObject({ id: 12345n, ttl: 0n });
     const r = decodeWatchResult({ header: {}, canceled: true, compact_revision: '20' });
     expect(r).toMatchObject({ watchId: 0n, created: false, canceled: true, compactRevision: 20n, events: [] });
     expect(r.header.revision).toBe(0n);
@@ -77,6 +85,24 @@ describe('http adapter: pure helpers', () => {
       'put',
     ]);
     expect(parseCancelReason('rpc error: code = Unauthenticated desc = etcdserver: invalid auth token').code).toBe(16);
+  });
+
+  it('reads watch events by hand exactly as the generated JSON mapping does', () => {
+    const cases: JsonValue[] = [
+      {},
+      { kv: {} },
+      { kv: { key: 'Zm9v', value: 'YmFy', create_revision: '7', mod_revision: '9', version: '2', lease: '7587868290429401601' } },
+      { type: 'DELETE', kv: { key: 'Zm9v', mod_revision: '10' }, prev_kv: { key: 'Zm9v', value: '-_8', mod_revision: 9 } },
+      { type: 1, kv: { key: 'dzE', createRevision: '3', modRevision: '4' }, prevKv: { key: 'dzE=' } },
+      { type: 'PUT', kv: { key: 'dzE=', version: '-1', unknown: true }, other: 'ignored' },
+    ];
+    for (const json of cases) expect(eventOfJson(json)).toEqual(event(fromJson(EventSchema, json, { ignoreUnknownFields: true })));
+    const bads: JsonValue[] = [{ kv: { key: 'Zm9v!' } }, { kv: { mod_revision: 'x' } }, { kv: { version: true } }, 'event'];
+    for (const bad of bads) {
+      expect(() => fromJson(EventSchema, bad, { ignoreUnknownFields: true })).toThrow();
+      expect(() => eventOfJson(bad)).toThrow();
+    }
+    expect(() => decodeWatchResult({ events: [{ kv: { key: 'Zm9v!' } }] })).toThrow(EtcdError);
   });
 
   it('refuses malformed options', () => {
