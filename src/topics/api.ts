@@ -21,9 +21,9 @@ export interface TopicMessage<T> {
 }
 
 /**
- * How much of a topic stays stored as keys. Trimming is done by publishers, as
- * part of `publish()` (no daemon). Replay by `fromRevision` reaches further: as
- * far back as etcd's history (until compaction).
+ * How much of a topic stays stored as keys. Trimming is done by each publishing
+ * client's one trimmer per topic (no daemon; a steady-state `publish()` is one Put).
+ * Replay by `fromRevision` reaches further: as far back as etcd's history (until compaction).
  *
  * @example
  * ```ts
@@ -31,9 +31,9 @@ export interface TopicMessage<T> {
  * ```
  */
 export interface TopicRetention {
-  /** Keep the newest `maxMessages` (trimmed in bulk once 10% over). Default 1000; `Infinity` for no count bound. */
+  /** Keep the newest `maxMessages` (trimmed in bulk, never more than 10% over when a publish returns, besides the publishes in flight). Default 1000; `Infinity` for no count bound. */
   maxMessages?: number;
-  /** Drop messages older than this, by publish time, at the next publish. Default 86 400 000 (24 h); `Infinity` for no age bound. */
+  /** Drop messages older than this, by publish time: publishing clients sweep them every `maxAgeMs / 10` (100 ms to 1 min). Default 86 400 000 (24 h); `Infinity` for no age bound. */
   maxAgeMs?: number;
 }
 

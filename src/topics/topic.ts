@@ -2,13 +2,16 @@
  * Topics: pub/sub between services.
  *
  * ## Design
- * Each message is its own key, `__topics/<name>/<time>-<random>` (see
- * `layout.ts`), written by one txn that also enforces the retention: it deletes
- * the keys older than `maxAgeMs` (a range delete up to the cutoff time, no read
- * needed) and counts the topic's keys; once the count passes
- * `maxMessages + slack` (slack = 10%) the publisher deletes the oldest keys
- * down to `maxMessages`. So the stored keys of a topic stay bounded with no
- * daemon, and every message is one put event in revision order.
+ * Each message is its own key, `__topics/<name>/<time>-<publisher id><counter>`
+ * (see `layout.ts`), written in the steady state by ONE Put (no txn). The
+ * retention is enforced by the client's one writer of the topic
+ * (`publisher.ts`): its single-flight trimmer estimates the count from the
+ * Put's revision, reads and trims in the background half a slack early, and a
+ * publish waits only if the topic would otherwise stay past
+ * `maxMessages + slack` (slack = 10%); it also sweeps the messages older than
+ * `maxAgeMs` every `maxAgeMs / 10` (at most every minute). So the stored keys of
+ * a topic stay bounded with no daemon, and every message is one put event in
+ * revision order.
  *
  * Subscribers watch the topic's prefix through the client's watch hub, so any
  * number of subscribers of a topic in a client share ONE server watcher, and get
@@ -41,9 +44,10 @@ import type { ConsumeContext, ConsumeOptions, MessagesOptions, Topic, TopicMessa
 import { checkRevision } from '../validate.js';
 import { encodeValue } from '../kit/encode.js';
 import { DecodeError } from '../kit/errors.js';
-import { op, rangeOf, Store } from '../kit/store.js';
+import type { Store } from '../kit/store.js';
 import { consume } from './consume.js';
-import { isMessageKey, messageSuffix, timeField, topicPrefix } from './layout.js';
+import { isMessageKey, topicPrefix } from './layout.js';
+import { publisherOf, type Publisher } from './publisher.js';
 import { resolveRetention, type Retention } from './retention.js';
 import { toAsyncIterable, type AsyncValueIterator, type IterateOptions } from '../events/async-iterable.js';
 
@@ -66,6 +70,8 @@ export function createTopic<T>(store: Store, name: string, codec: Codec<T>, rete
 
 class TopicImpl<T> implements Topic<T> {
   private readonly prefix: string;
+  /** The client's writer of this topic (shared by every `Topic` object of the client for it), once this one published. */
+  private publisher: Publisher | undefined;
 
   constructor(
     private readonly store: Store,
@@ -77,28 +83,15 @@ class TopicImpl<T> implements Topic<T> {
   }
 
   async publish(value: T): Promise<{ revision: bigint }> {
+    const publisher = (this.publisher ??= publisherOf(this.store, this.prefix, this.retention));
     const now = Date.now();
-    const key = this.store.key(this.prefix + messageSuffix(now));
+    const key = publisher.nextKey(now);
     const bytes = encodeValue(this.codec, value, key, this.store.maxRequestBytes);
-    const { maxMessages, maxAgeMs, slack } = this.retention;
-    const ops = [op.put({ key, value: bytes })];
-    if (maxAgeMs !== Infinity) {
-      ops.push(op.del({ key: this.store.key(this.prefix), rangeEnd: this.store.key(this.prefix + timeField(now - maxAgeMs)) }));
-    }
-    const counted = maxMessages !== Infinity;
-    if (counted) ops.push(op.range({ ...this.messageRange(), countOnly: true }));
-    const res = await this.store.txn({ compare: [], success: ops, failure: [] });
-    if (counted && rangeOf(res, ops.length - 1).count > BigInt(maxMessages + slack)) await this.trim();
-    return { revision: res.header.revision };
+    return { revision: await publisher.publish({ key, value: bytes }, now) };
   }
 
   consume(handler: (msg: TopicMessage<T>, ctx: ConsumeContext) => Promise<void>, opts: ConsumeOptions): Promise<void> {
     return consume(this.store, this.name, this.codec, handler, opts);
-  }
-
-  /** The stored range of the message keys (they start with a digit; consumer-group member keys sort after them). */
-  private messageRange(): { key: Uint8Array; rangeEnd: Uint8Array } {
-    return this.store.between(`${this.prefix}0`, `${this.prefix}:`);
   }
 
   messages(opts: MessagesOptions & IterateOptions = {}): AsyncValueIterator<TopicMessage<T>> {
@@ -163,21 +156,6 @@ class TopicImpl<T> implements Topic<T> {
         inner?.unsubscribe();
       };
     });
-  }
-
-  /** Deletes the oldest messages down to `maxMessages`. Best effort: the publish already succeeded, and the next one retries. */
-  private async trim(): Promise<void> {
-    const { maxMessages } = this.retention;
-    const range = this.messageRange();
-    try {
-      const oldest = await this.store.range({ ...range, keysOnly: true, limit: BigInt(this.retention.slack) * 2n });
-      const excess = Number(oldest.count) - maxMessages;
-      const last = oldest.kvs[Math.min(excess, oldest.kvs.length) - 1];
-      if (excess <= 0 || !last) return;
-      await this.store.deleteRange({ key: range.key, rangeEnd: Uint8Array.of(...last.key, 0) });
-    } catch {
-      // unreachable or closed: retention is enforced again at the next publish
-    }
   }
 
   /** Replays the retained messages with revision >= `from`, read at one revision R; returns R. */
