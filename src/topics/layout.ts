@@ -3,8 +3,10 @@
  * `__topics/<encodeURIComponent(name)>/<publish time: ms since the epoch, 15 digits>-<16 hex digits>`.
  * The 16 hex digits are the publisher's: 8 drawn at random once per client and topic, then an
  * 8-digit counter (from a random start) that the client increments per message, so a client
- * never writes one key twice and keys need no txn to stay unique (two clients collide only if
- * they drew the same 8 digits and publish the same counter value in the same millisecond).
+ * never writes one key twice and keys need no txn to stay unique. Two clients collide only if
+ * they drew the same 8 digits and publish the same counter value in the same millisecond; the
+ * Put asks for the previous value, so such an overwrite is seen and the message it replaced is
+ * published again under a fresh id (see `publisher.ts`).
  *
  * The name is URI-encoded so that no topic's prefix contains another's (topic
  * `a` and topic `a/b` never share keys). Keys sort by publish time (the
@@ -36,11 +38,16 @@ export function timeField(ms: number): string {
  */
 export class MessageKeys {
   /** 8 random hex digits, this publisher's. */
-  private readonly id: string;
+  private id = '';
   /** The next counter value (wraps at 2^32). */
-  private counter: number;
+  private counter = 0;
 
   constructor() {
+    this.renew();
+  }
+
+  /** Draws a new random id and counter start (after another publisher was seen using this one). */
+  renew(): void {
     // Web Crypto (global in Node 20 and browsers): the SDK core must bundle for browsers (http transport).
     const random = globalThis.crypto.getRandomValues(new Uint32Array(2));
     this.id = random[0]!.toString(16).padStart(8, '0');

@@ -101,7 +101,7 @@ export class Publisher {
     this.inFlight++;
     try {
       const first = this.base === undefined && this.lastSweep === -Infinity && this.current === undefined;
-      const revision = first ? await this.publishFirst(put, now) : (await this.store.put(put)).header.revision;
+      const revision = first ? await this.publishFirst(put, now) : await this.putMessage(put, now);
       await this.settle(revision);
       return revision;
     } finally {
@@ -109,9 +109,31 @@ export class Publisher {
     }
   }
 
+  /**
+   * One Put. It asks for the previous value: a key is never written twice by one publisher, so a
+   * previous value means another client drew the same random id and counter in the same
+   * millisecond (2^-64 per pair of messages). The message it replaced is published again under a
+   * fresh id, so nothing is lost (it gets a later revision than it first had).
+   */
+  private async putMessage(put: PutRequest, now: number): Promise<bigint> {
+    const res = await this.store.put({ ...put, prevKv: true });
+    if (res.prevKv) await this.republish(res.prevKv.value, now);
+    return res.header.revision;
+  }
+
+  /** Publishes `value` (a message another client's colliding key replaced) again, under a fresh id. */
+  private async republish(value: Bytes, now: number): Promise<void> {
+    let replaced: Bytes | undefined = value;
+    for (let tries = 0; replaced !== undefined && tries < 8; tries++) {
+      this.keys.renew();
+      const res = await this.store.put({ key: this.nextKey(now), value: replaced, prevKv: true });
+      replaced = res.prevKv?.value; // drew another publisher's id again (astronomically unlikely): once more
+    }
+  }
+
   /** The first publish: put, age sweep and count in one txn (the base of the estimate). */
   private async publishFirst(put: PutRequest, now: number): Promise<bigint> {
-    const ops = [op.put(put)];
+    const ops = [op.put({ ...put, prevKv: true })];
     if (this.retention.maxAgeMs !== Infinity) ops.push(op.del({ key: this.range.key, rangeEnd: this.ageEnd(now) }));
     if (this.counted) ops.push(op.range({ ...this.range, countOnly: true }));
     const txn = this.store.txn({ compare: [], success: ops, failure: [] });
@@ -121,6 +143,8 @@ export class Publisher {
     ));
     try {
       const res = await txn;
+      const replaced = res.responses[0] && 'put' in res.responses[0] ? res.responses[0].put.prevKv : undefined;
+      if (replaced) await this.republish(replaced.value, now);
       if (this.counted) this.base = { count: Number(rangeOf(res, ops.length - 1).count), revision: res.header.revision };
       this.lastSweep = now;
       return res.header.revision;
