@@ -8,11 +8,10 @@
 import { firstValueFrom, take, timeout, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthError, connect, type Conclave } from '../../src/index.js';
+import { APP, AUTH_SETUP, ROOT } from './recorders.js';
 import { transportsUnderTest } from '../contract/transports.js';
 import { pollUntil, startSingle, uniquePrefix, type EtcdCluster } from '../harness/index.js';
 
-const ROOT = { username: 'root', password: 'root-pw' };
-const APP = { username: 'app', password: 'app-pw' };
 const dec = new TextDecoder();
 
 let cluster: EtcdCluster;
@@ -28,16 +27,7 @@ beforeAll(async () => {
   cluster = await startSingle({ name: 'auth', extraArgs: ['--auth-token=simple', '--auth-token-ttl=2'] });
   // Proxies first: their readiness check is an unauthenticated read.
   for (const t of transportsUnderTest()) endpointsOf.set(t.name, await t.endpointsFor(cluster));
-  for (const args of [
-    ['user', 'add', `${ROOT.username}:${ROOT.password}`],
-    ['role', 'add', 'root'],
-    ['user', 'grant-role', 'root', 'root'],
-    ['user', 'add', `${APP.username}:${APP.password}`],
-    ['role', 'add', 'app-role'],
-    ['role', 'grant-permission', 'app-role', '--prefix=true', 'readwrite', 'app/'],
-    ['user', 'grant-role', 'app', 'app-role'],
-    ['auth', 'enable'],
-  ]) {
+  for (const args of AUTH_SETUP) {
     await etcdctl(args, false);
   }
 });

@@ -10,7 +10,7 @@ import { AuthError, ConnectionError } from '../../src/errors.js';
 import type { ResponseHeader } from '../../src/transport/index.js';
 import { rmSync } from 'node:fs';
 import { freePort, makeTestPki, pollUntil, startLocalEtcd, type LocalCluster, type TestPki } from './local-etcd.js';
-import { b, expectRejects, recorder, str, streamRecorder } from './grpc-helpers.js';
+import { b, expectRejects, recorder, str, streamRecorder } from './recorders.js';
 
 describe('grpc adapter: unreachable endpoints', () => {
   let silent: Server | undefined;

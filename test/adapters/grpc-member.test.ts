@@ -6,7 +6,7 @@ import { createGrpcTransport, type GrpcTransport } from '../../adapters/grpc/ind
 import { AbortError, CompactedError } from '../../src/errors.js';
 import type { ResponseHeader } from '../../src/transport/index.js';
 import { pollUntil, startLocalEtcd, type LocalCluster } from './local-etcd.js';
-import { b, expectRejects, hex, recorder, str, streamRecorder } from './grpc-helpers.js';
+import { b, expectRejects, hex, recorder, str, streamRecorder } from './recorders.js';
 
 describe('grpc adapter: single member', () => {
   let etcd: LocalCluster;

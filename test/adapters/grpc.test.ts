@@ -9,7 +9,7 @@ import { parseEndpoint } from '../../adapters/grpc/endpoints.js';
 import { AbortError, ConnectionError, InvalidArgumentError, TimeoutError } from '../../src/errors.js';
 import { startFakeEtcd, startRelay, type FakeEtcd, type Relay } from './fake-etcd.js';
 import { freePort, pollUntil } from './local-etcd.js';
-import { b, expectRejects } from './grpc-helpers.js';
+import { b, expectRejects } from './recorders.js';
 
 describe('grpc adapter: pure helpers', () => {
   it('parses endpoints', () => {

@@ -12,31 +12,14 @@ import { eventOfJson } from '../../adapters/http/watch-events.js';
 import { decodeWatchResult, fromGateway, toGateway } from '../../adapters/http/codec.js';
 import { createHttpTransport, parseCancelReason } from '../../adapters/http/index.js';
 import { AbortError, ClosedError, CompactedError, ConnectionError, EtcdError, InvalidArgumentError } from '../../src/errors.js';
-import type { LeaseKeepAliveResponse, ResponseHeader, Transport, WatchCancel, WatcherListener, WireEvent } from '../../src/transport/index.js';
+import type { LeaseKeepAliveResponse, ResponseHeader, Transport } from '../../src/transport/index.js';
+import { recorder, streamRecorder } from './recorders.js';
 import { freePort, pollUntil, startCluster, startRelay, startSingle, type EtcdCluster } from '../harness/index.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 const b = (s: string): Uint8Array => enc.encode(s);
 
-function recorder(): WatcherListener & { created: ResponseHeader[]; events: WireEvent[]; progress: ResponseHeader[]; canceled: WatchCancel[] } {
-  const r = {
-    created: [] as ResponseHeader[],
-    events: [] as WireEvent[],
-    progress: [] as ResponseHeader[],
-    canceled: [] as WatchCancel[],
-    onCreated: (h: ResponseHeader) => void r.created.push(h),
-    onEvents: (e: WireEvent[]) => void r.events.push(...e),
-    onProgress: (h: ResponseHeader) => void r.progress.push(h),
-    onCanceled: (c: WatchCancel) => void r.canceled.push(c),
-  };
-  return r;
-}
-
-function streamRecorder<T>(): { messages: T[]; errors: Error[]; onMessage(m: T): void; onError(e: Error): void } {
-  const r = { messages: [] as T[], errors: [] as Error[], onMessage: (m: T) => void r.messages.push(m), onError: (e: Error) => void r.errors.push(e) };
-  return r;
-}
 
 const until = (check: () => boolean, what: string, timeoutMs = 10_000): Promise<true> =>
   pollUntil(() => (check() ? true : undefined), { timeoutMs, intervalMs: 20, description: what });

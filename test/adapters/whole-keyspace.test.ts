@@ -9,11 +9,10 @@
 import { firstValueFrom, take, timeout, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthError, connect, type Conclave } from '../../src/index.js';
+import { APP, AUTH_SETUP } from './recorders.js';
 import { transportsUnderTest } from '../contract/transports.js';
 import { startSingle, type EtcdCluster } from '../harness/index.js';
 
-const ROOT = { username: 'root', password: 'root-pw' };
-const APP = { username: 'app', password: 'app-pw' };
 const dec = new TextDecoder();
 
 let plain: EtcdCluster;
@@ -24,16 +23,7 @@ const opened: Conclave[] = [];
 beforeAll(async () => {
   [plain, secured] = await Promise.all([startSingle({ name: 'whole-keyspace' }), startSingle({ name: 'whole-keyspace-auth' })]);
   for (const t of transportsUnderTest()) endpointsOf.set(t.name, { plain: await t.endpointsFor(plain), secured: await t.endpointsFor(secured) });
-  for (const args of [
-    ['user', 'add', `${ROOT.username}:${ROOT.password}`],
-    ['role', 'add', 'root'],
-    ['user', 'grant-role', 'root', 'root'],
-    ['user', 'add', `${APP.username}:${APP.password}`],
-    ['role', 'add', 'app-role'],
-    ['role', 'grant-permission', 'app-role', '--prefix=true', 'readwrite', 'app/'],
-    ['user', 'grant-role', 'app', 'app-role'],
-    ['auth', 'enable'],
-  ]) {
+  for (const args of AUTH_SETUP) {
     const r = await secured.etcdctl(args);
     if (r.code !== 0) throw new Error(`etcdctl ${args.join(' ')}: ${r.stderr}`);
   }

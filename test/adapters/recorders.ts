@@ -1,4 +1,4 @@
-/** Recorders and assertions shared by the gRPC adapter's test files. */
+/** Recorders and assertions shared by the adapters' test files, and the users of the auth tests. */
 import { expect } from 'vitest';
 import type { ResponseHeader, WatchCancel, WatcherListener, WireEvent } from '../../src/transport/index.js';
 
@@ -47,3 +47,19 @@ export async function expectRejects<E extends Error>(p: Promise<unknown>, type: 
   }
   throw new Error(`expected a rejection with ${type.name}`);
 }
+
+/** The root user and a user limited to `app/`, created by {@link AUTH_SETUP}. */
+export const ROOT = { username: 'root', password: 'root-pw' };
+export const APP = { username: 'app', password: 'app-pw' };
+
+/** `etcdctl` argument lists that create {@link ROOT} and {@link APP} (read-write on `app/`) and enable auth, in order. */
+export const AUTH_SETUP: readonly string[][] = [
+  ['user', 'add', `${ROOT.username}:${ROOT.password}`],
+  ['role', 'add', 'root'],
+  ['user', 'grant-role', 'root', 'root'],
+  ['user', 'add', `${APP.username}:${APP.password}`],
+  ['role', 'add', 'app-role'],
+  ['role', 'grant-permission', 'app-role', '--prefix=true', 'readwrite', 'app/'],
+  ['user', 'grant-role', 'app', 'app-role'],
+  ['auth', 'enable'],
+];
