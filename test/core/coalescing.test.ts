@@ -80,7 +80,13 @@ it('1,000 subscriptions to 1,000 different keys are created without serial round
 it('a late subscriber from an old revision catches up, joins the shared watcher, with no gap and no duplicate', async () => {
   const first = await client.put('late', '0');
   const live: bigint[] = [];
-  const liveSub = client.watch('late').subscribe((e) => live.push(e.revision));
+  // Both subscribers are awaited: on a busy shared cluster both server watchers may start behind etcd's revision and be
+  // caught up by etcd's sync loop in either order.
+  const liveCaughtUp = waitFor(() => live.length >= 24, 20_000, 'live subscriber');
+  const liveSub = client.watch('late').subscribe((e) => {
+    live.push(e.revision);
+    liveCaughtUp.check();
+  });
   const expected = [first.revision];
   for (let i = 1; i < 20; i++) expected.push((await client.put('late', String(i))).revision);
   const late: bigint[] = [];
@@ -90,7 +96,7 @@ it('a late subscriber from an old revision catches up, joins the shared watcher,
     caughtUp.check();
   });
   for (let i = 20; i < 25; i++) expected.push((await client.put('late', String(i))).revision);
-  await caughtUp.promise;
+  await Promise.all([caughtUp.promise, liveCaughtUp.promise]);
   expect(late).toEqual(expected);
   expect(live).toEqual(expected.slice(1));
   // Joined: back to a single server watcher once it met the shared history.
