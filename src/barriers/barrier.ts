@@ -5,16 +5,19 @@
  *
  * Unlike the Go recipe of etcd 3.4 (whose `Wait` reads `name` as a prefix and so
  * blocks on an unrelated `name0` or `name/x`), `wait()` reads and watches the
- * exact key only. When the history it watches was compacted (an outage), it
- * reads the key again: gone, or created anew since, means it was released.
+ * exact key only, on the client's one watch of the key (see `../kit/follow-read.ts`: no server
+ * watcher from a past revision). When that watch does not cover the read (it started after it,
+ * or its history was compacted in an outage), it reads the key again: gone, or created anew
+ * since, means it was released.
  * @module
  * @internal
  */
-import { abortErrorOf, CompactedError } from '../errors.js';
+import { abortErrorOf } from '../errors.js';
+import { singleKey } from '../kit/follow-read.js';
+import { sharedWatch } from '../kit/shared-watch.js';
 import { checkWaitOptions, WaitScope } from '../kit/wait-scope.js';
 import type { WaitOptions } from '../types.js';
 import type { Barrier } from './api.js';
-import { Inbox } from '../kit/inbox.js';
 import { op, Store } from '../kit/store.js';
 
 const EMPTY = new Uint8Array(0);
@@ -58,38 +61,27 @@ class BarrierImpl implements Barrier {
   async wait(opts?: WaitOptions): Promise<void> {
     checkWaitOptions(opts);
     const scope = new WaitScope(opts);
+    // The client's one watch of the key while anyone waits on it, opened before the read (see `follow-read.ts`).
+    const key = this.store.key(this.name);
+    const watch = sharedWatch(this.store, singleKey(key));
+    const unwatch = watch.retain();
     try {
       if (scope.signal.aborted) throw abortErrorOf(scope.signal);
-      const key = this.store.key(this.name);
       let res = await this.store.range({ key, keysOnly: true }, scope.signal);
       const held = res.kvs[0];
       if (!held) return;
       for (;;) {
-        if (await this.deleted(res.header.revision + 1n, scope.signal)) return;
-        // The history was compacted: released meanwhile if the key is gone or was created anew.
+        if ((await watch.waitDelete([key], res.header.revision, scope.signal)) === 'done') return;
+        // The watch does not cover the read (it started later, or its history was compacted): read again.
+        // Released meanwhile if the key is gone or was created anew.
         res = await this.store.range({ key, keysOnly: true }, scope.signal);
         if (res.kvs[0]?.createRevision !== held.createRevision) return;
       }
     } catch (error) {
       throw scope.signal.aborted ? abortErrorOf(scope.signal) : error;
     } finally {
+      unwatch();
       scope.dispose();
-    }
-  }
-
-  /** Resolves true when the key is deleted at `fromRevision` or later, false when that history was compacted. */
-  private async deleted(fromRevision: bigint, signal: AbortSignal): Promise<boolean> {
-    const inbox = new Inbox(this.store.watch(this.name, { fromRevision }));
-    try {
-      for (;;) {
-        const event = await inbox.next(signal);
-        if (event.type === 'delete') return true;
-      }
-    } catch (error) {
-      if (error instanceof CompactedError) return false;
-      throw error;
-    } finally {
-      inbox.close();
     }
   }
 }

@@ -18,8 +18,9 @@
  * when a Go participant overfilled the round): then it is refused. Watch events are applied in
  * revision order, so that decision is taken on the state right before `ready` was put.
  *
- * When the history of the watch was compacted (an outage), the state is read again and the wait
- * goes on.
+ * The events come from the client's one watch of `${name}/` (see `../kit/follow-read.ts`), followed
+ * from the snapshot's revision. When that watch does not cover it (it started later, or its history
+ * was compacted in an outage), the state is read again and the wait goes on.
  * @module
  * @internal
  */
@@ -28,7 +29,9 @@ import { abortErrorOf, ClosedError, CompactedError, ConclaveError, SessionLostEr
 import { deleteGuardedWithRetry } from '../kit/guarded-keys.js';
 import { Backoff, sleep } from '../backoff.js';
 import { BarrierFullError } from './errors.js';
+import { eventsAfter, readCovered } from '../kit/follow-read.js';
 import { Inbox } from '../kit/inbox.js';
+import type { SharedWatch } from '../kit/shared-watch.js';
 import { op } from '../kit/store.js';
 import { uniqueNanos } from '../kit/unique-key.js';
 import type { Rev, TxnResponse } from '../transport/index.js';
@@ -191,15 +194,18 @@ class RoundView {
 
 /**
  * Waits until the round of `mine` is complete and returns the mod revision of the `ready` that
- * admitted it. Rejects with `BarrierFullError`, `SessionLostError` (the key vanished),
- * `ClosedError`, or the abort error of `signal`. The caller deletes the key on failure.
+ * admitted it, following `watch` (the barrier's, retained by the caller). Rejects with
+ * `BarrierFullError`, `SessionLostError` (the key vanished), `ClosedError`, or the abort error of
+ * `signal`. The caller deletes the key on failure.
  */
-export async function awaitRound(layout: BarrierLayout, mine: OwnKey, first: Snapshot | undefined, signal: AbortSignal): Promise<Rev> {
-  let snap = first ?? (await layout.snapshot(signal));
+export async function awaitRound(layout: BarrierLayout, mine: OwnKey, first: Snapshot | undefined, watch: SharedWatch, signal: AbortSignal): Promise<Rev> {
+  let snap = first;
   const backoff = new Backoff(50, 1000);
   for (;;) {
+    // Follow the barrier's watch from the snapshot: read again unless the watch covers it.
+    if (!snap || (await watch.started(signal)) > snap.revision) snap = await readCovered(watch, () => layout.snapshot(signal), (s) => s.revision, signal);
     const view = new RoundView(layout, mine, snap);
-    const inbox = new Inbox(layout.store.watch(`${layout.name}/`, { prefix: true, fromRevision: snap.revision + 1n }));
+    const inbox = new Inbox(eventsAfter(layout.store, watch, snap.revision));
     try {
       let verdict = view.verdict();
       for (;;) {
@@ -229,8 +235,8 @@ export async function awaitRound(layout: BarrierLayout, mine: OwnKey, first: Sna
       }
     } catch (error) {
       if (!(error instanceof CompactedError)) throw error;
-      // The history was compacted (e.g. during an outage): read the state again and go on.
-      snap = await layout.snapshot(signal);
+      // The watch does not cover the snapshot (e.g. its history was compacted during an outage): read the state again and go on.
+      snap = undefined;
     } finally {
       inbox.close();
     }

@@ -6,6 +6,7 @@
  * @internal
  */
 import type { Rev, RequestOp, TxnResponse } from '../transport/index.js';
+import { sharedWatch, type SharedWatch } from '../kit/shared-watch.js';
 import { op, rangeOf, Store } from '../kit/store.js';
 
 /** Where a double barrier's keys live. */
@@ -23,6 +24,11 @@ export class BarrierLayout {
   ) {
     this.waitersPrefix = `${name}/waiters/`;
     this.readyKey = `${name}/ready`;
+  }
+
+  /** The client's one watch of `${name}/` for this barrier's waits (closed when its last waiter leaves). */
+  watch(): SharedWatch {
+    return sharedWatch(this.store, this.store.prefix(`${this.name}/`));
   }
 
   /** A participant key of this barrier: `${name}/waiters/<nanos>` (not a key of a longer name such as `${name}/waiters/x/...`). */

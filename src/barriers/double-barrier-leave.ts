@@ -12,13 +12,15 @@
  *   that admitted it): a participant never waits for a later round;
  * - the last one deletes `ready` and its key in one txn, and `ready` only if no participant
  *   admitted by it is still inside (it may already belong to the next round);
- * - a wait whose history was compacted (an outage) reads the keys again and goes on;
+ * - a wait rides the client's one watch of `${name}/` from the read's revision (no server watcher of
+ *   its own); when that watch does not cover the read (it started later, or its history was
+ *   compacted in an outage), it reads the keys again and goes on;
  * - every step is idempotent, so a `leave()` that failed can be called again.
  * @module
  * @internal
  */
 import { abortErrorOf } from '../errors.js';
-import { waitForDelete } from '../kit/wait-for-delete.js';
+import type { SharedWatch } from '../kit/shared-watch.js';
 import { op } from '../kit/store.js';
 import type { Rev } from '../transport/index.js';
 import { byArrival, type BarrierLayout, type Snapshot } from './double-barrier-layout.js';
@@ -30,10 +32,9 @@ export interface Participant {
   round: Rev;
 }
 
-/** Leaves for `me` (see the module doc). Rejects with the abort error of `signal`, `ClosedError`, or a failed call's error. */
-export async function leaveRound(layout: BarrierLayout, me: Participant, signal: AbortSignal): Promise<void> {
+/** Leaves for `me` (see the module doc), waiting on `watch` (the barrier's, retained by the caller). Rejects with the abort error of `signal`, `ClosedError`, or a failed call's error. */
+export async function leaveRound(layout: BarrierLayout, me: Participant, watch: SharedWatch, signal: AbortSignal): Promise<void> {
   const { store } = layout;
-  const waiters = store.prefix(layout.waitersPrefix);
   for (;;) {
     if (signal.aborted) throw abortErrorOf(signal);
     const snap = await layout.snapshot(signal);
@@ -50,7 +51,8 @@ export async function leaveRound(layout: BarrierLayout, me: Participant, signal:
       if (mine) await store.deleteRange({ key: store.key(me.key) });
       awaited = lowest;
     }
-    await waitForDelete(store, waiters, [store.key(awaited)], snap.revision + 1n, signal);
+    // 'reread' (the watch started after the snapshot, or its history was compacted): the loop reads again.
+    await watch.waitDelete([store.key(awaited)], snap.revision, signal);
   }
 }
 

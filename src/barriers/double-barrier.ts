@@ -56,13 +56,17 @@ class DoubleBarrierImpl implements DoubleBarrier {
   async enter(opts?: WaitOptions): Promise<void> {
     checkWaitOptions(opts);
     const scope = new WaitScope(opts);
+    const watch = this.layout.watch();
+    let unwatch: (() => void) | undefined;
     try {
       if (scope.signal.aborted) throw abortErrorOf(scope.signal);
       const session = await this.layout.store.session({ signal: scope.signal });
       scope.link(session.signal);
+      // Retained before the key's create, so the watch has usually started by the time its txn answers.
+      unwatch = watch.retain();
       const { mine, snapshot } = await createOwnKey(this.layout, session, scope.signal);
       try {
-        const round = await awaitRound(this.layout, mine, snapshot, scope.signal);
+        const round = await awaitRound(this.layout, mine, snapshot, watch, scope.signal);
         this.entered.push({ key: mine.key, createRevision: mine.revision, round });
       } catch (error) {
         await deleteOwnKey(this.layout, this.layout.store.key(mine.key), { revision: mine.revision }, session);
@@ -71,6 +75,7 @@ class DoubleBarrierImpl implements DoubleBarrier {
     } catch (error) {
       throw scope.signal.aborted && !(error instanceof BarrierFullError) ? abortErrorOf(scope.signal) : error;
     } finally {
+      unwatch?.();
       scope.dispose();
     }
   }
@@ -84,10 +89,13 @@ class DoubleBarrierImpl implements DoubleBarrier {
       if (!me) throw new InvalidArgumentError(`leave() of double barrier ${this.layout.name} without a matching enter()`);
       this.layout.store.checkOpen();
       this.leaving.add(me);
+      const watch = this.layout.watch();
+      const unwatch = watch.retain();
       try {
-        await leaveRound(this.layout, me, scope.signal);
+        await leaveRound(this.layout, me, watch, scope.signal);
         this.entered.splice(this.entered.indexOf(me), 1);
       } finally {
+        unwatch();
         this.leaving.delete(me);
       }
     } catch (error) {

@@ -9,8 +9,10 @@ import { Backoff } from '../backoff.js';
 import { hex } from '../bytes.js';
 import { ClosedError, CompactedError, ConclaveError } from '../errors.js';
 import { isOwnKey, SESSION_SUFFIX, shapeOf } from '../kit/own-keys.js';
+import { batchesAfter, readCovered } from '../kit/follow-read.js';
+import { sharedWatch } from '../kit/shared-watch.js';
 import type { Store } from '../kit/store.js';
-import type { WireKeyValue } from '../transport/index.js';
+import type { RangeResponse, WireKeyValue } from '../transport/index.js';
 import type { Leader } from './api.js';
 
 /** The user-facing leader of a candidate key. */
@@ -20,13 +22,16 @@ export function toLeader(store: Store, kv: WireKeyValue): Leader {
 
 /**
  * The leader of election `name` as an Observable: reads every candidate under
- * `${name}/` at a revision R, then watches the prefix from R + 1 and keeps the
- * candidate set, so each change is computed without another read. Emits the
+ * `${name}/` at a revision R, then follows the client's one watch of the prefix
+ * (started at etcd's current revision, at or before R, else it reads again:
+ * see `../kit/follow-read.ts`) from R + 1 and keeps the candidate set, so each
+ * change is computed without another read. Emits the
  * leader (smallest create revision) at subscribe, then whenever it changes,
  * each time its key is put again (Go's `Proclaim`, even with the same value),
  * and `undefined` while there is no candidate. Subscribers share one range and
- * one watch (and late subscribers get the current leader at once); after a
- * compaction of the watched history it re-reads and continues. A read that
+ * one watch (and late subscribers get the current leader at once); when the
+ * watch cannot deliver every change after the read (its history was compacted
+ * during an outage), it re-reads and continues. A read that
  * fails with a retryable error (etcd unreachable) is retried with backoff
  * (50 ms .. 2 s) for as long as someone subscribes; other errors end the
  * Observable with that error.
@@ -66,7 +71,8 @@ export function leaderStream(store: Store, name: string): Observable<Leader | un
     const start = (): void => {
       retryTimer = undefined;
       if (stopped) return;
-      store.range({ ...prefix, sortOrder: 'ascend', sortTarget: 'create' }).then(
+      const read = (): Promise<RangeResponse> => store.range({ ...prefix, sortOrder: 'ascend', sortTarget: 'create' });
+      readCovered(watch, read, (res) => res.header.revision, halt.signal).then(
         (res) => {
           if (stopped) return;
           backoff.reset();
@@ -74,7 +80,7 @@ export function leaderStream(store: Store, name: string): Observable<Leader | un
           for (const kv of res.kvs) if (isOwnKey(shape, kv.key)) candidates.set(hex(kv.key), kv);
           publish();
           let failed = false;
-          const unsubscribe = store.watchStored(prefix, res.header.revision + 1n, {
+          const subscription = batchesAfter(watch, res.header.revision).subscribe({
             next: (batch) => {
               if (stopped || failed) return;
               for (const e of batch.events) {
@@ -96,8 +102,8 @@ export function leaderStream(store: Store, name: string): Observable<Leader | un
               if (!stopped) subscriber.complete();
             },
           });
-          if (stopped || failed) unsubscribe();
-          else unwatch = unsubscribe;
+          if (stopped || failed) subscription.unsubscribe();
+          else unwatch = () => subscription.unsubscribe();
         },
         (error: unknown) => {
           if (stopped) return;
@@ -108,13 +114,19 @@ export function leaderStream(store: Store, name: string): Observable<Leader | un
       );
     };
 
+    // The client's one watch of the name while anyone follows its leader (see `../kit/follow-read.ts`), opened before the read.
+    const watch = sharedWatch(store, prefix);
+    const release = watch.retain();
+    const halt = new AbortController();
     start();
     return () => {
       stopped = true;
+      halt.abort();
       if (retryTimer) clearTimeout(retryTimer);
       const u = unwatch;
       unwatch = undefined;
       u?.();
+      release();
     };
   });
   return source.pipe(

@@ -193,8 +193,8 @@ export class SharedWatch {
 }
 
 /**
- * The client's shared watch of `target` (one per client and range). `lingerMs`: how long it stays
- * open after its last user (0: closed at once).
+ * The client's shared watch of `target` (one per client, range and linger). `lingerMs`: how long it
+ * stays open after its last user (0: closed at once).
  */
 export function sharedWatch(store: Store, target: SharedTarget, lingerMs = 0): SharedWatch {
   let watches = registry.get(store.connection);
@@ -202,7 +202,8 @@ export function sharedWatch(store: Store, target: SharedTarget, lingerMs = 0): S
     watches = new Map();
     registry.set(store.connection, watches);
   }
-  const id = `${hex(target.key)}:${hex(target.rangeEnd)}:${target.noPut ? 'd' : 'a'}`;
+  // (Watches of one range with different lingers are distinct here but share the hub's one server watcher.)
+  const id = `${hex(target.key)}:${hex(target.rangeEnd)}:${target.noPut ? 'd' : 'a'}:${lingerMs}`;
   let watch = watches.get(id);
   if (!watch) {
     const map = watches;

@@ -233,6 +233,11 @@ export class Store {
     return this.core.watchHub.joinNow(target, after, { prefixLength: 0, ...sinkOf(sink) });
   }
 
+  /** The events of a batch of stored keys as users of this store see them (keys without its namespace). */
+  eventsOf(batch: Batch): readonly WatchEvent[] {
+    return batch.view(this.depth, toWatchEvent);
+  }
+
   /** Raw batches of a stored range (keys not stripped), for waits that compare stored keys. Returns the unsubscribe function. */
   watchStored(range: { key: Bytes; rangeEnd?: Bytes | undefined }, fromRevision: Rev, sink: StoredWatchSink): () => void {
     return this.core.watchHub.subscribe({ key: range.key, rangeEnd: range.rangeEnd, prevKv: false }, fromRevision, {

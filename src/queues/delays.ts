@@ -14,12 +14,10 @@
  * @module
  * @internal
  */
-import { merge, timer } from 'rxjs';
 import { ClosedError, InvalidArgumentError } from '../errors.js';
-import type { WatchEvent } from '../types.js';
 import { Backoff, sleep } from '../backoff.js';
-import { Inbox } from '../kit/inbox.js';
 import { Registry } from '../kit/registry.js';
+import { sharedWatch, type SharedWatch } from '../kit/shared-watch.js';
 import { op, type Store } from '../kit/store.js';
 import { uniqueNanos } from '../kit/unique-key.js';
 import { MAX_TIMER_MS } from '../validate.js';
@@ -88,28 +86,35 @@ export function joinPromoter(store: Store, layout: QueueLayout): () => void {
 async function promote(store: Store, layout: QueueLayout, signal: AbortSignal): Promise<void> {
   const prefix = delayedPrefixOf(layout.name);
   const backoff = new Backoff(100, 2_000);
-  while (!signal.aborted && !store.closed) {
-    try {
-      const res = await store.range({ ...store.prefix(prefix), sortTarget: 'key', sortOrder: 'ascend', limit: BATCH }, signal);
-      let nextDue: number | undefined;
-      for (const kv of res.kvs) {
-        const key = store.userKey(kv.key);
-        const parsed = parseDelayedKey(layout.name, key);
-        if (!parsed) continue;
-        if (parsed.dueMs > Date.now()) {
-          nextDue = parsed.dueMs;
-          break;
+  // The client's one watch of the delayed items, held while the promoter runs (opened before its first read).
+  const watch = sharedWatch(store, store.prefix(prefix));
+  const unwatch = watch.retain();
+  try {
+    while (!signal.aborted && !store.closed) {
+      try {
+        const res = await store.range({ ...store.prefix(prefix), sortTarget: 'key', sortOrder: 'ascend', limit: BATCH }, signal);
+        let nextDue: number | undefined;
+        for (const kv of res.kvs) {
+          const key = store.userKey(kv.key);
+          const parsed = parseDelayedKey(layout.name, key);
+          if (!parsed) continue;
+          if (parsed.dueMs > Date.now()) {
+            nextDue = parsed.dueMs;
+            break;
+          }
+          if (signal.aborted) return;
+          await moveIn(store, layout, kv.key, kv.modRevision, kv.value, parsed.priority);
         }
-        if (signal.aborted) return;
-        await moveIn(store, layout, kv.key, kv.modRevision, kv.value, parsed.priority);
+        backoff.reset();
+        if (res.more && nextDue === undefined) continue;
+        await waitForChange(watch, res.header.revision, nextDue, signal);
+      } catch {
+        if (signal.aborted || store.closed) return;
+        await sleep(backoff.next(), signal).catch(() => undefined);
       }
-      backoff.reset();
-      if (res.more && nextDue === undefined) continue;
-      await waitForChange(store, prefix, res.header.revision, nextDue, signal);
-    } catch {
-      if (signal.aborted || store.closed) return;
-      await sleep(backoff.next(), signal).catch(() => undefined);
     }
+  } finally {
+    unwatch();
   }
 }
 
@@ -137,17 +142,28 @@ async function moveIn(store: Store, layout: QueueLayout, stored: Uint8Array, mod
   }
 }
 
-/** Waits until `dueMs` (if any) or a delayed item is put after `revision`. */
-async function waitForChange(store: Store, prefix: string, revision: bigint, dueMs: number | undefined, signal: AbortSignal): Promise<void> {
+/** The reason of a wait's local abort when the next item is due. */
+const DUE = Symbol('due');
+
+/**
+ * Waits until `dueMs` (if any) or a delayed item is put after `revision`, on the promoter's
+ * watch (see `../kit/follow-read.ts`); returns at once when that watch does not cover `revision`
+ * (the caller reads again).
+ */
+async function waitForChange(watch: SharedWatch, revision: bigint, dueMs: number | undefined, signal: AbortSignal): Promise<void> {
   const wait = dueMs === undefined ? undefined : Math.min(Math.max(0, dueMs - Date.now()) + 1, MAX_TIMER_MS);
-  const events = store.watch(prefix, { prefix: true, fromRevision: revision + 1n });
-  const inbox = new Inbox<WatchEvent | number>(wait === undefined ? events : merge(events, timer(wait)));
+  const local = new AbortController();
+  const onAbort = (): void => local.abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  const due = wait === undefined ? undefined : setTimeout(() => local.abort(DUE), wait);
   try {
-    for (;;) {
-      const event = await inbox.next(signal);
-      if (typeof event === "number" || event.type === "put") return;
-    }
+    if (signal.aborted) onAbort();
+    await watch.waitFor(revision, local.signal, (batch) => batch.events.some((e) => e.type === 'put'));
+  } catch (error) {
+    if (local.signal.reason === DUE && !signal.aborted) return;
+    throw error;
   } finally {
-    inbox.close();
+    clearTimeout(due);
+    signal.removeEventListener('abort', onAbort);
   }
 }

@@ -1,10 +1,11 @@
 /**
  * `instances$`: the full set of a service's instances at subscribe (a range at
- * revision R), then again after every change (a watch of the prefix from R + 1,
- * shared with every other subscriber of the client). The events of one
+ * revision R), then again after every change (the client's one watch of the
+ * prefix, started at etcd's current revision at or before R, else the set is
+ * read again — see `../kit/follow-read.ts` — followed from R + 1). The events of one
  * revision are applied together and the set is emitted once per revision
- * (an unchanged set is not emitted again). Should the watch's history be compacted under it, the
- * set is read again and the watch restarted. A read that fails with a retryable error (etcd
+ * (an unchanged set is not emitted again). Should the watch not cover the read (its history
+ * compacted under it), the set is read again and followed from there. A read that fails with a retryable error (etcd
  * unreachable) is retried with backoff (50 ms .. 2 s) while subscribed; other errors end the
  * Observable with that error.
  * @module
@@ -14,8 +15,15 @@ import { Observable, type Subscription } from 'rxjs';
 import { Backoff } from '../backoff.js';
 import { CompactedError, ConclaveError } from '../errors.js';
 import type { ServiceInstance } from './api.js';
+import { eventsAfter, readCovered } from '../kit/follow-read.js';
+import { sharedWatch, type SharedWatch } from '../kit/shared-watch.js';
 import type { Store } from '../kit/store.js';
 import { decodeInstance } from './layout.js';
+
+/** The client's one watch of a service's instances (`prefix`, a user key), shared by `instances$` and the registrations. */
+export function serviceWatch(store: Store, prefix: string): SharedWatch {
+  return sharedWatch(store, store.prefix(prefix));
+}
 
 /** The instances held in `entries` (key → instance), ordered by id. */
 export function listOf(entries: Iterable<ServiceInstance>): ServiceInstance[] {
@@ -57,7 +65,7 @@ export function instancesOf(store: Store, prefix: string): Observable<ServiceIns
     };
 
     const sync = async (): Promise<void> => {
-      const res = await store.range(store.prefix(prefix));
+      const res = await readCovered(watch, () => store.range(store.prefix(prefix)), (r) => r.header.revision, halt.signal);
       if (stopped) return;
       backoff.reset();
       current.clear();
@@ -66,7 +74,7 @@ export function instancesOf(store: Store, prefix: string): Observable<ServiceIns
         if (instance) current.set(store.userKey(kv.key), instance);
       }
       emit();
-      inner = store.watch(prefix, { prefix: true, fromRevision: res.header.revision + 1n }).subscribe({
+      inner = eventsAfter(store, watch, res.header.revision).subscribe({
         next: (event) => {
           // Several revisions may arrive in one go: emit the set as of each revision, not only the last.
           if (pending !== undefined && event.revision !== pending) emit();
@@ -90,11 +98,17 @@ export function instancesOf(store: Store, prefix: string): Observable<ServiceIns
       });
     };
 
+    // The client's one watch of the service while anyone follows it, opened before the read (see `../kit/follow-read.ts`).
+    const watch = serviceWatch(store, prefix);
+    const release = watch.retain();
+    const halt = new AbortController();
     resync();
     return () => {
       stopped = true;
+      halt.abort();
       if (retryTimer) clearTimeout(retryTimer);
       inner?.unsubscribe();
+      release();
     };
   });
 }

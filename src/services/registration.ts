@@ -25,7 +25,10 @@ import { ConclaveError } from '../errors.js';
 import { Backoff, sleep } from '../backoff.js';
 import { WaitScope } from '../kit/wait-scope.js';
 import { Inbox } from '../kit/inbox.js';
+import { eventsAfter } from '../kit/follow-read.js';
+import type { SharedWatch } from '../kit/shared-watch.js';
 import { op, type Store } from '../kit/store.js';
+import { serviceWatch } from './instances.js';
 
 type State = 'active' | 'displaced' | 'deregistered' | 'closed';
 
@@ -40,6 +43,9 @@ export class RegistrationImpl implements Registration {
   private deregistering: Promise<void> | undefined;
   private pendingDelete: { key: Uint8Array; lease: bigint } | undefined;
   readonly lost$: Observable<void> = this.lostSubject.asObservable();
+  /** The client's one watch of the service (see `../kit/follow-read.ts`), held while registered. */
+  private readonly watch: SharedWatch;
+  private unwatch: (() => void) | undefined;
 
   constructor(
     private readonly store: Store,
@@ -50,10 +56,15 @@ export class RegistrationImpl implements Registration {
     private readonly value: Uint8Array,
     private session: SessionImpl,
     private readonly onEnd: (registration: RegistrationImpl) => void,
-  ) {}
+  ) {
+    // Ids are URI-encoded (no '/'): the service's prefix is the key up to its last '/'.
+    this.watch = serviceWatch(store, key.slice(0, key.lastIndexOf('/') + 1));
+  }
 
   /** Writes the key (replacing any registration of the same id) and starts keeping it. */
   async start(): Promise<void> {
+    // Retained before the put, so the watch has usually started by the time it answers (followed from its revision).
+    this.unwatch = this.watch.retain();
     const res = await this.store.put({ key: this.store.key(this.key), value: this.value, lease: this.session.lease });
     this.revision = res.header.revision;
     void this.maintain();
@@ -109,6 +120,7 @@ export class RegistrationImpl implements Registration {
   private end(state: Exclude<State, 'active'>): void {
     this.state = state;
     this.stop.abort();
+    this.unwatch?.();
     if (state === 'displaced') this.lostSubject.next();
     this.lostSubject.complete();
     this.onEnd(this);
@@ -131,10 +143,20 @@ export class RegistrationImpl implements Registration {
     const session = this.session;
     const linked = new WaitScope({ signal: this.stop.signal });
     linked.link(session.signal);
-    const inbox = new Inbox<WatchEvent>(this.store.watch(this.key, { fromRevision: this.revision + 1n }));
+    let inbox: Inbox<WatchEvent> | undefined;
     try {
+      while ((await this.watch.started(linked.signal)) > this.revision) {
+        // The watch started after the key's last known write: read the key to follow it from there.
+        const res = await this.store.range({ key: this.store.key(this.key), keysOnly: true }, linked.signal);
+        const kv = res.kvs[0];
+        if (!kv) return 'restore';
+        if (kv.lease !== session.lease) return 'displaced';
+        this.revision = res.header.revision;
+      }
+      inbox = new Inbox<WatchEvent>(eventsAfter(this.store, this.watch, this.revision));
       for (;;) {
         const event = await inbox.next(linked.signal);
+        if (event.key !== this.key) continue;
         if (event.type === 'delete') return 'restore';
         if (event.kv.lease !== session.lease) return 'displaced';
         this.revision = event.revision;
@@ -143,7 +165,7 @@ export class RegistrationImpl implements Registration {
       if (this.stop.signal.aborted || this.store.closed) return 'stopped';
       return 'restore'; // session lost, or the watch failed (e.g. compacted): check and rewrite the key
     } finally {
-      inbox.close();
+      inbox?.close();
       linked.dispose();
     }
   }
