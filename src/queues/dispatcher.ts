@@ -5,7 +5,9 @@
  * the pump reads the queue, and the client holds one watch of it (items and
  * claim markers) while a call waits for the queue to change, and for
  * {@link LINGER_MS} after, so the waits of a consumer loop join a live watch
- * instead of each opening a server watcher from a past revision. Consumers
+ * instead of each opening a server watcher from a past revision. Those
+ * watches start at etcd's current revision (synced at once: see
+ * `../kit/follow-read.ts`), and the scan that follows reads after they started. Consumers
  * that find free items in their view need no events (each claim re-checks its
  * items in etcd), so busy consumers hold no watch.
  *
@@ -29,7 +31,6 @@
  * @module
  * @internal
  */
-import type { Subscription } from 'rxjs';
 import { hex } from '../bytes.js';
 import { ClosedError, CompactedError, ConclaveError, abortErrorOf, throwIfAborted } from '../errors.js';
 import type { RangeRequest, WireKeyValue } from '../transport/index.js';
@@ -40,6 +41,7 @@ import { op, rangeOf, type Store } from '../kit/store.js';
 import { counterKeyOf } from './job-keys.js';
 import type { QueueLayout } from './layout.js';
 import { dropMarker, finishTake, placeMarker, type Candidate, type TakenItem } from './markers.js';
+import { QueueWatch } from './queue-watch.js';
 import { QueueView, type Entry } from './view.js';
 
 export type TakeMode = 'take' | 'claim' | 'job';
@@ -81,8 +83,8 @@ export class Dispatcher {
   private view: QueueView | undefined;
   /** Events that came while a scan was in flight (applied once it answers). */
   private pending: WatchEvent[] | undefined;
-  /** The watch of the items and the markers, held while anyone waits (and {@link LINGER_MS} after). */
-  private watching: Subscription[] = [];
+  /** The watches of the items and the markers, held while anyone waits (and {@link LINGER_MS} after). */
+  private readonly watching: QueueWatch;
   /** A failure of the watch or of a claim in flight, for the pump to handle. */
   private failure: { error: unknown } | undefined;
   /** Claim txns (with their delivery) in flight. */
@@ -97,7 +99,9 @@ export class Dispatcher {
     private readonly store: Store,
     private readonly layout: QueueLayout,
     private readonly onIdle: () => void,
-  ) {}
+  ) {
+    this.watching = new QueueWatch(store, layout);
+  }
 
   /**
    * A claim of this client on `suffix` was released (its marker deleted at
@@ -107,7 +111,7 @@ export class Dispatcher {
   released(suffix: string | undefined, revision: bigint | undefined): void {
     if (suffix !== undefined && revision !== undefined) this.view?.marker(suffix, false, revision);
     this.wake();
-    if (this.waiters.length === 0 && this.inflight === 0 && this.watching.length === 0) this.onIdle();
+    if (this.waiters.length === 0 && this.inflight === 0 && !this.watched) this.onIdle();
   }
 
   /** Waits in line for an item, taken or claimed. */
@@ -248,7 +252,7 @@ export class Dispatcher {
     this.linger = setTimeout(() => {
       this.linger = undefined;
       if (this.waiting > 0) return;
-      this.unwatch();
+      this.watching.release();
       if (this.pumping || this.waiters.length > 0 || this.inflight > 0) return;
       this.view = undefined;
       this.onIdle();
@@ -326,59 +330,58 @@ export class Dispatcher {
       });
   }
 
-  /** Opens the watch of the items and the markers (live: from the client's current revision on), if not open. */
+  /** Holds the watches of the items and the markers, if not held (followed by the next scan, which reads after they started). */
   private watch(): void {
     clearTimeout(this.linger); // kept at least until the wait it is opened for
     this.linger = undefined;
-    if (this.watching.length > 0) return;
-    const sink = {
-      next: (event: WatchEvent) => {
-        if (this.pending) this.pending.push(event);
-        else if (this.view) this.view.apply(event);
+    this.watching.hold();
+  }
+
+  /** Follows the held watches: events go to the view, or to `pending` during a scan. Resolves with the latest of their starts. */
+  private follow(signal: AbortSignal): Promise<bigint | undefined> {
+    return this.watching.follow(signal, {
+      next: (batch) => {
+        for (const event of this.store.eventsOf(batch)) {
+          if (this.pending) this.pending.push(event);
+          else if (this.view) this.view.apply(event);
+        }
         this.wake();
       },
-      error: (error: unknown) => {
-        this.unwatch();
+      error: (error) => {
+        this.watching.release();
         this.view = undefined;
         this.failure ??= { error };
         this.wake();
       },
       complete: () => {
-        this.unwatch();
+        this.watching.release();
         this.view = undefined;
         this.wake();
       },
-    };
-    this.watching = [
-      this.store.watch(this.layout.itemsPrefix, { prefix: true }).subscribe(sink),
-      this.store.watch(this.layout.claimsPrefix, { prefix: true }).subscribe(sink),
-    ];
-  }
-
-  private unwatch(): void {
-    for (const s of this.watching.splice(0)) s.unsubscribe();
+    });
   }
 
   private get watched(): boolean {
-    return this.watching.length > 0;
+    return this.watching.held;
   }
 
   /** Reads the markers and the first items at one revision (further pages while all are claimed) into a new view. */
   private async scan(signal: AbortSignal): Promise<void> {
     const { store, layout } = this;
-    const watched = this.watched;
-    if (watched) this.pending = [];
+    if (this.watched) this.pending = [];
     try {
+      // Held watches not followed yet: followed from where they started, read meanwhile (and again if answered first).
+      const following = this.watched && !this.watching.following ? this.follow(signal) : undefined;
+      following?.catch(() => undefined);
       const items: RangeRequest = {
         ...layout.itemsRange(store),
         keysOnly: true,
         limit: SCAN_BATCH,
         ...(layout.order === 'create' ? { sortTarget: 'create' as const, sortOrder: 'ascend' as const } : {}),
       };
-      const res = await store.txn(
-        { compare: [], success: [op.range({ ...store.prefix(layout.claimsPrefix), keysOnly: true }), op.range(items)], failure: [] },
-        signal,
-      );
+      const head = { compare: [], success: [op.range({ ...store.prefix(layout.claimsPrefix), keysOnly: true }), op.range(items)], failure: [] };
+      let res = await store.txn(head, signal);
+      if (((await following) ?? 0n) > res.header.revision) res = await store.txn(head, signal);
       const revision = res.header.revision;
       const markers = rangeOf(res, 0).kvs;
       const claimed = new Set(markers.map((kv) => store.userKey(kv.key).slice(layout.claimsPrefix.length)));

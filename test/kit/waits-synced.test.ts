@@ -1,5 +1,5 @@
 /**
- * The waits of the barriers, `leader$`, `instances$` and registrations ride a watch etcd keeps in
+ * The waits of the barriers, `leader$`, `instances$`, registrations and queue dequeues ride a watch etcd keeps in
  * its synced group (issue 14): while another client writes without pause (so etcd's store moves on
  * between a wait's read and its watch), each wait's server watchers start at etcd's current revision
  * (`startRevision` 0), never from the read's revision + 1 (etcd's unsynced group, caught up only every
@@ -201,6 +201,29 @@ it('a registration whose key is deleted right after register() writes it again a
     await registration.deregister();
   }
   expectFromNow(created, '__services/reg-');
+  expect(median(delays)).toBeLessThan(50);
+});
+
+it('queue dequeue() waiting on an empty queue: an item enqueued reaches it at once, on watchers from now', async () => {
+  const producer = await open();
+  const { c, created } = await openRecorded();
+  const delays: number[] = [];
+  for (let i = 0; i < TRIALS; i++) {
+    const name = `jobs-${i}`;
+    const baseline = c.stats().serverWatchers;
+    let gotAt = 0;
+    const got = c.queue<string>(name).dequeue().then((v) => {
+      gotAt = performance.now();
+      return v;
+    });
+    await watching(c, baseline);
+    await producer.queue<string>(name).enqueue('x');
+    const enqueued = performance.now();
+    expect(await got).toBe('x');
+    delays.push(gotAt - enqueued);
+  }
+  expectFromNow(created, 'jobs-');
+  // Seen, then claimed and deleted: 2 txns after the event.
   expect(median(delays)).toBeLessThan(50);
 });
 
