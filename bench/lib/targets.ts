@@ -117,6 +117,8 @@ function handoverRows(family: PerfFamily, cell: string, label: string, etcd3?: s
 /** Every row of the issue-14 report, family by family. */
 export const TARGET_ROWS: readonly TargetRow[] = [
   { family: 'raw', what: 'put+delete pairs/s, one at a time', raw: 'raw.pairs.raw:pairsPerSecond', chart: true },
+  { family: 'raw', what: 'lock-shaped txn pairs/s (acquire txn + guarded delete), one at a time', raw: 'raw.txnPairs.raw:pairsPerSecond', chart: true },
+  { family: 'raw', what: 'fresh client: lease grant then one txn, p50 ms', raw: 'raw.first.raw:firstP50' },
   { family: 'raw', what: 'put/s, 1 in flight', raw: 'raw.put1.raw:putsPerSecond', chart: true },
   { family: 'raw', what: 'put/s, 64 in flight', raw: 'raw.put64.raw:putsPerSecond', chart: true },
   { family: 'raw', what: 'write round trip ms: mean of one-at-a-time puts (the unit of the round-trip targets)', raw: RTT },
@@ -134,6 +136,12 @@ export const TARGET_ROWS: readonly TargetRow[] = [
   },
   {
     family: 'mutex',
+    what: 'uncontended mutex cycles/s vs the same two txns sent raw (raw: lock-shaped txn pairs/s)',
+    conclave: 'mutex.uncontended.conclave:cyclesPerSecond',
+    raw: 'raw.txnPairs.raw:pairsPerSecond',
+  },
+  {
+    family: 'mutex',
     what: 'RPCs per uncontended acquire+release (raw: per pair)',
     conclave: 'mutex.uncontended.conclave:rpcsPerOp',
     etcd3: 'mutex.uncontended.etcd3:rpcsPerOp',
@@ -148,6 +156,12 @@ export const TARGET_ROWS: readonly TargetRow[] = [
     conclave: (v) => v.n('mutex.first.conclave:firstLockP50') / v.n(RTT),
     etcd3: (v) => v.n('mutex.first.etcd3:firstLockP50') / v.n(RTT),
     target: { text: () => '≤ 2 round trips', met: (v) => (known(v.n('mutex.first.conclave:firstLockP50'), v.n(RTT)) ? v.n('mutex.first.conclave:firstLockP50') / v.n(RTT) <= 2 : undefined) },
+  },
+  {
+    family: 'mutex',
+    what: "first lock of a fresh client vs a fresh etcd3 client's raw grant + txn (raw: that p50 ms)",
+    conclave: 'mutex.first.conclave:firstLockP50',
+    raw: 'raw.first.raw:firstP50',
   },
   { family: 'mutex', what: 'first lock of a fresh client: RPCs (by method below)', conclave: 'mutex.first.conclave:rpcs', etcd3: 'mutex.first.etcd3:rpcs', rpcNote: 'mutex.first.conclave' },
 
