@@ -1,0 +1,131 @@
+/**
+ * After a dropped stream, resumed single-key watches are synced at once (issue 14 item 6). etcd 3.4
+ * (`mvcc/watchable_store.go`, `watch()`) puts a watcher whose start revision is at or below its current revision in
+ * its unsynced group, caught up only every 100 ms (`syncWatchersLoop`); a watcher from its current revision (start 0)
+ * or from a future one is synced at once. The test records every watcher the client creates with the revision etcd
+ * created it at, on a member of its own (so etcd's slow-watcher gauge is the client's alone), through a relay it drops
+ * while other keys are written, over gRPC and the HTTP gateway. Exactness is checked against the writer's revisions.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createGrpcTransport } from '../../adapters/grpc/index.js';
+import { createHttpTransport } from '../../adapters/http/index.js';
+import { connect, type Conclave } from '../../src/index.js';
+import type { Transport, WatchStream } from '../../src/transport/index.js';
+import { pollUntil, startRelay, startSingle, uniquePrefix, type EtcdCluster, type Relay } from '../harness/index.js';
+
+let cluster: EtcdCluster;
+const clients: Conclave[] = [];
+const relays: Relay[] = [];
+beforeAll(async () => {
+  cluster = await startSingle({ name: 'resume-synced' });
+});
+afterAll(async () => {
+  await Promise.allSettled(clients.map((c) => c.close()));
+  await Promise.allSettled(relays.map((r) => r.close()));
+  await cluster?.stop();
+});
+
+/** A watcher the client created: its key, start revision, and the revision etcd created it at (once it said so). */
+interface Created {
+  key: string;
+  startRevision: bigint;
+  createdAt?: bigint;
+}
+
+/** `inner` with every watcher it creates recorded in `created`. */
+function recording(inner: Transport, created: Created[]): Transport {
+  return new Proxy(inner, {
+    get(target, property: keyof Transport) {
+      if (property === 'openWatch') {
+        return (handlers: Parameters<Transport['openWatch']>[0]): WatchStream => {
+          const stream = target.openWatch(handlers);
+          return {
+            watch: (request, listener) => {
+              const entry: Created = { key: new TextDecoder().decode(request.key), startRevision: request.startRevision ?? 0n };
+              created.push(entry);
+              return stream.watch(request, {
+                ...listener,
+                onCreated: (h) => {
+                  entry.createdAt = h.revision;
+                  listener.onCreated(h);
+                },
+              });
+            },
+            requestProgress: () => stream.requestProgress(),
+            close: () => stream.close(),
+          };
+        };
+      }
+      const value: unknown = target[property];
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** etcd put it in its synced group at creation: started from its current revision (0) or past it. */
+const synced = (w: Created): boolean => w.startRevision === 0n || (w.createdAt !== undefined && w.startRevision > w.createdAt);
+/** Resolves once `predicate` holds (checked every 5 ms), rejects after 20 s. */
+const until = async (predicate: () => boolean): Promise<void> => {
+  await pollUntil(() => (predicate() ? true : undefined), { timeoutMs: 20_000, intervalMs: 5 });
+};
+const slowWatchers = async (): Promise<number> => cluster.members[0]!.metric('etcd_debugging_mvcc_slow_watcher_total');
+
+for (const kind of ['grpc', 'http'] as const) {
+  it(`${kind}: after a drop while other keys were written, resumed key watches are synced at once; one whose key changed replays the gap exactly`, async () => {
+    const member = cluster.members[0]!;
+    const relay = await startRelay(member.clientAddress);
+    relays.push(relay);
+    const created: Created[] = [];
+    const inner = kind === 'grpc' ? createGrpcTransport({ endpoints: [relay.address] }) : createHttpTransport({ endpoints: [`http://${relay.address}`] });
+    const client = await connect({ transport: recording(inner, created) });
+    const writer = await connect({ endpoints: [member.clientAddress] });
+    clients.push(client, writer);
+    const prefix = uniquePrefix(`resume-synced-${kind}`);
+    const keys = ['a', 'b', 'c'].map((k) => `${prefix}${k}`);
+    const put: Record<string, bigint[]> = Object.fromEntries(keys.map((k) => [k, []]));
+    const got: Record<string, bigint[]> = Object.fromEntries(keys.map((k) => [k, []]));
+    const subs = keys.map((k) => client.watch(k).subscribe((e) => got[k]!.push(e.revision)));
+    await until(() => created.length === keys.length && created.every((w) => w.createdAt !== undefined));
+    const write = async (key: string): Promise<void> => {
+      const { revision } = await writer.put(key, 'v');
+      if (put[key]) put[key].push(revision);
+    };
+    const allSeen = (): Promise<void> => until(() => keys.every((k) => got[k]!.length === put[k]!.length));
+    for (const k of keys) await write(k);
+    await allSeen();
+
+    // 1. A drop; meanwhile only other keys are written, so etcd's revision is past every watcher's last event.
+    const before = created.length;
+    relay.cut('drop');
+    for (let i = 0; i < 3; i++) await write(`${prefix}other`);
+    await new Promise((r) => setTimeout(r, 300));
+    relay.restore();
+    await until(() => created.length >= before + keys.length && created.slice(before).every((w) => w.createdAt !== undefined));
+    const resumed = created.slice(before);
+    expect(resumed.map((w) => w.key).sort()).toEqual([...keys].sort());
+    expect(resumed.filter((w) => !synced(w))).toEqual([]); // old code: started at the last event + 1, below etcd's revision
+    expect(await slowWatchers()).toBe(0);
+    for (const k of keys) await write(k);
+    await allSeen();
+
+    // 2. A drop while the first key is written: its watcher replays the gap from its last event + 1 (no loss);
+    // the others are synced at once.
+    const before2 = created.length;
+    relay.cut('drop');
+    await write(keys[0]!);
+    await write(`${prefix}other`);
+    await new Promise((r) => setTimeout(r, 300));
+    relay.restore();
+    const resumedWith = (w: Created): boolean => w.createdAt !== undefined && (w.key !== keys[0] || w.startRevision !== 0n);
+    await until(() => keys.every((k) => created.slice(before2).some((w) => w.key === k && resumedWith(w))));
+    for (const k of keys) await write(k);
+    await allSeen();
+    const again = created.slice(before2);
+    expect(again.filter((w) => w.key !== keys[0]).every(synced)).toBe(true);
+    const replay = again.filter((w) => w.key === keys[0] && w.startRevision !== 0n);
+    expect(replay.map((w) => w.startRevision)).toEqual([put[keys[0]!]!.at(-3)! + 1n]); // after the last event before the drop
+
+    for (const k of keys) expect(got[k]).toEqual(put[k]); // no gap, no duplicate, in order
+    for (const s of subs) s.unsubscribe();
+  });
+}
