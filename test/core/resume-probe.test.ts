@@ -6,7 +6,7 @@ import { WatchHub } from '../../src/core/watch-hub.js';
 import { gapProvenEmpty } from '../../src/core/resume-probe.js';
 import type { Batch, Sink } from '../../src/core/broadcast.js';
 import { CompactedError } from '../../src/errors.js';
-import type { RangeRequest, RangeResponse } from '../../src/transport/index.js';
+import type { RangeRequest, RangeResponse, Transport } from '../../src/transport/index.js';
 import { FakeTransport, header, putEvent } from './fake-transport.js';
 
 const enc = new TextEncoder();
@@ -53,7 +53,7 @@ describe('WatchHub resume with probes (fake transport)', () => {
     transport = new FakeTransport();
     reads = [];
     store = { modRevision: 12n, revision: 20n, compactedBelow: 0n };
-    transport.range = async (request: RangeRequest): Promise<RangeResponse> => {
+    (transport as { range: Transport['range'] }).range = async (request: RangeRequest): Promise<RangeResponse> => {
       reads.push(request);
       if (request.revision !== undefined && request.revision > 0n && request.revision < store.compactedBelow) throw new CompactedError(store.compactedBelow);
       const kvs = store.modRevision === undefined ? [] : [{ key: request.key, value: new Uint8Array(), createRevision: 1n, modRevision: store.modRevision, version: 1n, lease: 0n }];
