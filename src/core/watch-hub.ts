@@ -22,7 +22,7 @@
  * | idle         | first watcher needed          | open: open stream, create every watcher |
  * | open         | stream error                  | backoff: schedule reopen (jittered, 100 ms .. 1 s) |
  * | open         | silent past progress timeout  | backoff: close stream, schedule reopen |
- * | backoff      | timer                         | open: recreate every watcher from its position + 1 (single keys: from now, see resume-probe.ts) |
+ * | backoff      | timer                         | open: recreate every watcher from its position + 1 (+ single keys: one from now, see resume-probe.ts) |
  * | open         | last watcher cancelled        | idle: close stream |
  * | any          | hub closed                    | closed: complete every subscription |
  *
@@ -58,7 +58,7 @@ export interface WatchHubOptions {
   progressIntervalMs?: number;
   /** How long to wait for any message after a progress request before reopening; default 3000 ms. */
   progressTimeoutMs?: number;
-  /** Resumes single-key watchers from etcd's current revision once reads prove their gap empty (resume-probe.ts); default false (the core sets it). */
+  /** On resume, also watches single keys from etcd's current revision, adopted once reads prove the gap empty (resume-probe.ts); default false (the core sets it). */
   probeResumes?: boolean;
   /** Batches kept per broadcast for late joiners; default 512. */
   historyBatches?: number;
@@ -77,6 +77,8 @@ export class WatchHub {
   /** Delays between stream reopens (the shared backoff); reset once etcd answers. */
   private readonly backoff = new Backoff(50, 1000);
   private reopenTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Resumed broadcasts' second watchers, from etcd's current revision, while reads decide (resume-probe.ts). */
+  private readonly probes = new Map<Broadcast, WatcherHandle>();
   private readonly watchdog: StreamWatchdog;
   /** Streams opened so far (1 + reconnects). */
   streamsOpened = 0;
@@ -204,6 +206,8 @@ export class WatchHub {
     if (this.broadcasts.get(broadcast.id) === broadcast) this.broadcasts.delete(broadcast.id);
     broadcast.handle?.cancel();
     broadcast.handle = undefined;
+    this.probes.get(broadcast)?.cancel();
+    this.probes.delete(broadcast);
   }
 
   private idleIfEmpty(): void {
@@ -239,47 +243,43 @@ export class WatchHub {
     this.watchdog.reset();
     const stream = this.transport.openWatch({
       onMessage: (header) => this.heard(header),
-      onError: (error) => {
-        if (this.stream === stream) this.streamFailed(error);
-      },
+      onError: (error) => void (this.stream === stream && this.streamFailed(error)),
     });
     this.stream = stream;
     if (this.transport.capabilities.progressRequest) this.watchdog.start();
     return stream;
   }
 
-  /** `probe`: a resumed single-key broadcast, created from etcd's current revision while reads prove its gap empty. */
+  /** `probe`: a resumed single-key broadcast's second watcher, from etcd's current revision (synced at once), beside the one
+   * from its position + 1: adopted in its place once reads prove nothing changed in between, else cancelled. */
   private createServerWatcher(broadcast: Broadcast, probe = false): void {
     const stream = this.ensureStream();
     if (!stream) return; // (re)created when the stream reopens
-    broadcast.confirmed = false;
-    broadcast.createdAt = undefined;
-    let probing = probe ? new ResumeProbe(broadcast.position) : undefined;
+    if (!probe) broadcast.confirmed = false;
+    if (!probe) broadcast.createdAt = undefined;
+    let probing = probe ? new ResumeProbe(broadcast.position, broadcast.handle) : undefined;
     // A `fromNow` broadcast not yet begun (or a probe) starts at etcd's current revision (0); any other resumes after its position.
     const start = broadcast.begun && !probing ? broadcast.position + 1n : 0n;
     const listener: WatcherListener = {
       onCreated: (header) => {
         this.heard(header);
-        if (broadcast.handle !== handle) return;
         const p = probing;
-        if (!p) return this.created(broadcast, start, header.revision);
+        if (!p) return void (broadcast.handle === handle && this.created(broadcast, start, header.revision));
         void probeGap(this.transport, broadcast.key, p.position, header.revision).then((empty) => {
-          if (broadcast.handle !== handle || this.state === 'closed') return;
-          if (!empty) {
-            handle.cancel();
-            broadcast.handle = undefined;
-            return this.createServerWatcher(broadcast); // from position + 1, as without a probe
-          }
+          if (this.probes.get(broadcast) !== handle) return; // the stream failed, or the broadcast was dropped
+          this.probes.delete(broadcast);
+          if (!empty || broadcast.handle !== p.plain || this.state === 'closed') return handle.cancel();
           probing = undefined;
+          p.plain?.cancel();
+          broadcast.handle = handle;
           broadcast.progress(header.revision); // nothing in (position, created revision]
-          this.created(broadcast, 0n, header.revision);
           for (const batch of p.pending) broadcast.publish(batch);
-          this.mergeCatchUpsOf(broadcast);
+          this.created(broadcast, 0n, header.revision);
         });
       },
       onEvents: (events, header) => {
         this.heard(header);
-        if (probing) return void (broadcast.handle === handle && probing.pending.push(...batchesOf(events)));
+        if (probing) return void (this.probes.get(broadcast) === handle && probing.pending.push(...batchesOf(events)));
         if (broadcast.handle === handle) broadcast.confirm();
         for (const batch of batchesOf(events)) broadcast.publish(batch);
         this.mergeCatchUpsOf(broadcast);
@@ -292,13 +292,15 @@ export class WatchHub {
         this.mergeCatchUpsOf(broadcast);
       },
       onCanceled: (cancel) => {
-        if (broadcast.handle !== handle) return;
+        if (probing && this.probes.get(broadcast) === handle) this.probes.delete(broadcast);
+        if (probing || broadcast.handle !== handle) return;
         broadcast.handle = undefined;
         this.broadcastCanceled(broadcast, cancel);
       },
     };
     const handle = stream.watch(watchRequest(broadcast, start), listener);
-    broadcast.handle = handle;
+    if (probing) this.probes.set(broadcast, handle);
+    else broadcast.handle = handle;
   }
 
   /** etcd created the broadcast's watcher (started at `start`, 0: its current revision) at `revision`. */
@@ -395,6 +397,7 @@ export class WatchHub {
       b.createdAt = undefined;
     }
     for (const sub of this.catchUps) sub.catchUp = undefined;
+    this.probes.clear();
     if (this.broadcasts.size === 0 && this.catchUps.size === 0) {
       this.stopTimers();
       this.state = 'idle';
@@ -421,9 +424,8 @@ export class WatchHub {
     if (this.broadcasts.size === 0 && this.catchUps.size === 0) return;
     let probes = 0;
     for (const b of this.broadcasts.values()) {
-      const probe = this.options.probeResumes === true && b.rangeEnd === undefined && b.position > 0n && probes < MAX_PROBES_PER_REOPEN;
-      if (probe) probes++;
-      this.createServerWatcher(b, probe);
+      this.createServerWatcher(b);
+      if (this.options.probeResumes && b.rangeEnd === undefined && b.position > 0n && probes++ < MAX_PROBES_PER_REOPEN) this.createServerWatcher(b, true);
     }
     for (const sub of this.catchUps) this.createCatchUp(sub);
   }

@@ -66,23 +66,25 @@ describe('WatchHub resume with probes (fake transport)', () => {
     vi.useRealTimers();
   });
 
-  /** A subscriber of `key` that saw 11 and 12, then an outage; returns it and the watcher created on reopen. */
+  /** A subscriber of `key` that saw 11 and 12, then an outage; returns it and the watchers created on reopen. */
   async function resumeAfter12(key = 'k') {
     const sub = new Recorder();
-    hub.subscribe(key === 'prefix' ? { ...target('p'), rangeEnd: enc.encode('q') } : target(key), undefined, sub);
+    const unsubscribe = hub.subscribe(key === 'prefix' ? { ...target('p'), rangeEnd: enc.encode('q') } : target(key), undefined, sub);
     const w = transport.watchers[0]!;
     w.listener.onCreated(header(10n));
     w.listener.onEvents([putEvent(key, 11n), putEvent(key, 12n)], header(12n));
     transport.watchStreams[0]!.fail();
     await vi.advanceTimersByTimeAsync(1100);
-    return { sub, resumed: transport.watchStreams[1]!.watchers[0]! };
+    const [plain, probe] = transport.watchStreams[1]!.watchers;
+    return { sub, unsubscribe, plain: plain!, probe };
   }
 
-  it('a key unchanged since its last event resumes from etcd\'s current revision (synced at once), with no gap and no duplicate', async () => {
-    const { sub, resumed } = await resumeAfter12();
-    expect(resumed.request.startRevision).toBe(0n);
-    resumed.listener.onCreated(header(20n)); // etcd's revision moved on (other keys) during the outage
-    resumed.listener.onEvents([putEvent('k', 21n)], header(21n)); // before the reads answered: held
+  it("a key unchanged since its last event is resumed by a watcher from etcd's current revision (synced at once): no gap, no duplicate", async () => {
+    const { sub, plain, probe } = await resumeAfter12();
+    expect([plain.request.startRevision, probe!.request.startRevision]).toEqual([13n, 0n]);
+    plain.listener.onCreated(header(20n)); // etcd's revision moved on (other keys): this one waits for etcd's sync loop
+    probe!.listener.onCreated(header(20n));
+    probe!.listener.onEvents([putEvent('k', 21n)], header(21n)); // before the reads answered: held
     expect(sub.revisions).toEqual([11n, 12n]);
     await vi.advanceTimersByTimeAsync(0);
     expect(reads.map((r) => [r.revision ?? 0n, r.countOnly === true])).toEqual([
@@ -90,64 +92,76 @@ describe('WatchHub resume with probes (fake transport)', () => {
       [13n, true],
     ]);
     expect(sub.revisions).toEqual([11n, 12n, 21n]);
-    resumed.listener.onEvents([putEvent('k', 22n)], header(22n));
+    expect(plain.canceled).toBe(true);
+    plain.listener.onEvents([putEvent('k', 21n)], header(21n)); // already in flight when cancelled: no duplicate
+    probe!.listener.onEvents([putEvent('k', 22n)], header(22n));
     expect(sub.revisions).toEqual([11n, 12n, 21n, 22n]);
-    expect(transport.liveWatchers).toEqual([resumed]);
+    expect(transport.liveWatchers).toEqual([probe]);
     expect(hub.stats()).toEqual({ serverWatchers: 1, watchSubscribers: 1 });
   });
 
-  it('a key changed during the outage resumes from its last delivered revision + 1 (etcd replays the gap)', async () => {
+  it('a key changed during the outage keeps the watcher from its last delivered revision + 1 (etcd replays the gap)', async () => {
     store.modRevision = 15n;
-    const { sub, resumed } = await resumeAfter12();
-    resumed.listener.onCreated(header(20n));
-    resumed.listener.onEvents([putEvent('k', 21n)], header(21n)); // dropped: the replay delivers it again
+    const { sub, plain, probe } = await resumeAfter12();
+    probe!.listener.onCreated(header(20n));
+    probe!.listener.onEvents([putEvent('k', 21n)], header(21n)); // dropped with the probe
     await vi.advanceTimersByTimeAsync(0);
-    expect(resumed.canceled).toBe(true);
-    const replay = transport.liveWatchers[0]!;
-    expect(replay.request.startRevision).toBe(13n);
-    replay.listener.onCreated(header(21n));
-    replay.listener.onEvents([putEvent('k', 15n), putEvent('k', 21n)], header(21n));
+    expect(probe!.canceled).toBe(true);
+    expect(transport.liveWatchers).toEqual([plain]);
+    plain.listener.onCreated(header(21n));
+    plain.listener.onEvents([putEvent('k', 15n), putEvent('k', 21n)], header(21n));
     expect(sub.revisions).toEqual([11n, 12n, 15n, 21n]);
   });
 
-  it('an absent key cannot be proven (a put and a delete in the gap leave no trace): resumes from its position + 1', async () => {
+  it('an absent key cannot be proven (a put and a delete in the gap leave no trace): only the watcher from position + 1 stays', async () => {
     store.modRevision = undefined;
-    const { resumed } = await resumeAfter12();
-    resumed.listener.onCreated(header(20n));
+    const { plain, probe } = await resumeAfter12();
+    probe!.listener.onCreated(header(20n));
     await vi.advanceTimersByTimeAsync(0);
-    expect(transport.liveWatchers.map((w) => w.request.startRevision)).toEqual([13n]);
+    expect(transport.liveWatchers).toEqual([plain]);
   });
 
-  it('a compacted start resumes from its position + 1 as before, so etcd reports the compaction (CompactedError unchanged)', async () => {
+  it('a compacted start keeps the watcher from position + 1, so etcd reports the compaction (CompactedError unchanged)', async () => {
     store.compactedBelow = 15n;
-    const { sub, resumed } = await resumeAfter12();
-    resumed.listener.onCreated(header(20n));
+    const { sub, plain, probe } = await resumeAfter12();
+    probe!.listener.onCreated(header(20n));
+    plain.listener.onCreated(header(20n));
+    plain.canceled = true;
+    plain.listener.onCanceled({ compactRevision: 15n, reason: 'compacted', error: new CompactedError(15n) });
     await vi.advanceTimersByTimeAsync(0);
-    const replay = transport.liveWatchers[0]!;
-    expect(replay.request.startRevision).toBe(13n);
-    replay.canceled = true;
-    replay.listener.onCanceled({ compactRevision: 15n, reason: 'compacted', error: new CompactedError(15n) });
     expect(sub.errors[0]).toBeInstanceOf(CompactedError);
+    expect(transport.liveWatchers).toEqual([]);
   });
 
-  it('a range watcher always resumes from its position + 1 (no read can prove its gap empty)', async () => {
-    const { resumed } = await resumeAfter12('prefix');
-    expect(resumed.request.startRevision).toBe(13n);
+  it('a range watcher resumes from its position + 1 only (no read can prove its gap empty)', async () => {
+    const { plain, probe } = await resumeAfter12('prefix');
+    expect(plain.request.startRevision).toBe(13n);
+    expect(probe).toBeUndefined();
     expect(reads).toEqual([]);
   });
 
+  it('an unsubscribe while the reads are out cancels both watchers', async () => {
+    const { unsubscribe, probe } = await resumeAfter12();
+    probe!.listener.onCreated(header(20n));
+    unsubscribe();
+    expect(transport.liveWatchers).toEqual([]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(transport.liveWatchers).toEqual([]);
+  });
+
   it('a stream failure while the reads are out discards the probe; the next reopen probes again', async () => {
-    const { sub, resumed } = await resumeAfter12();
-    resumed.listener.onCreated(header(20n));
+    const { sub, probe } = await resumeAfter12();
+    probe!.listener.onCreated(header(20n));
     transport.watchStreams[1]!.fail(); // before the reads answer
     await vi.advanceTimersByTimeAsync(0);
     expect(transport.watchStreams).toHaveLength(2);
     await vi.advanceTimersByTimeAsync(1100);
-    const again = transport.watchStreams[2]!.watchers[0]!;
-    expect(again.request.startRevision).toBe(0n);
-    again.listener.onCreated(header(20n));
+    const [plain2, probe2] = transport.watchStreams[2]!.watchers;
+    expect([plain2!.request.startRevision, probe2!.request.startRevision]).toEqual([13n, 0n]);
+    probe2!.listener.onCreated(header(20n));
     await vi.advanceTimersByTimeAsync(0);
-    again.listener.onEvents([putEvent('k', 21n)], header(21n));
+    probe2!.listener.onEvents([putEvent('k', 21n)], header(21n));
     expect(sub.revisions).toEqual([11n, 12n, 21n]);
+    expect(transport.liveWatchers).toEqual([probe2]);
   });
 });
