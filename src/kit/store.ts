@@ -8,9 +8,9 @@
  * @module
  * @internal
  */
-import { Observable } from 'rxjs';
+import { Observable, type Subscriber } from 'rxjs';
 import { toBytes, utf8 } from '../bytes.js';
-import type { Batch } from '../core/broadcast.js';
+import type { Batch, Sink } from '../core/broadcast.js';
 import type { Core } from '../core/core.js';
 import type { Namespace } from '../core/namespace.js';
 import type { SessionImpl } from '../core/session.js';
@@ -72,6 +72,30 @@ function sinkOf(sink: StoredWatchSink): Omit<StoredWatchSink, never> {
     complete: () => sink.complete(),
     started: (revision) => sink.started?.(revision),
   };
+}
+
+/**
+ * A user's watch subscription as the hub sees it: one small object, no closure per subscription
+ * (100,000 subscribers on one key are 100,000 of these), delivering each batch's shared view.
+ */
+class EventSink implements Sink {
+  constructor(
+    private readonly subscriber: Subscriber<WatchEvent>,
+    readonly prefixLength: number,
+  ) {}
+
+  next(batch: Batch): void {
+    const events = batch.view(this.prefixLength, toWatchEvent);
+    for (let i = 0; i < events.length; i++) this.subscriber.next(events[i]!);
+  }
+
+  error(error: Error): void {
+    this.subscriber.error(error);
+  }
+
+  complete(): void {
+    this.subscriber.complete();
+  }
 }
 
 /**
@@ -206,20 +230,13 @@ export class Store {
   watch(key: string, opts: StoreWatchOptions = {}): Observable<WatchEvent> {
     const range = opts.prefix ? this.ns.prefixRange(toBytes(key)) : { key: this.ns.key(toBytes(key)), rangeEnd: undefined };
     const target: WatchTarget = { key: range.key, rangeEnd: range.rangeEnd, prevKv: opts.prevKv === true };
-    const prefixLength = this.depth;
+    const fromRevision = opts.fromRevision;
     return new Observable<WatchEvent>((subscriber) => {
       if (this.core.closed) {
         subscriber.error(new ClosedError());
         return undefined;
       }
-      return this.core.watchHub.subscribe(target, opts.fromRevision, {
-        prefixLength,
-        next: (batch) => {
-          for (const event of batch.view(prefixLength, toWatchEvent)) subscriber.next(event);
-        },
-        error: (e) => subscriber.error(e),
-        complete: () => subscriber.complete(),
-      });
+      return this.core.watchHub.subscribe(target, fromRevision, new EventSink(subscriber, this.depth));
     });
   }
 
