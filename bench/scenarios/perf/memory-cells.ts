@@ -1,6 +1,7 @@
 /**
- * Memory cells (each in its own fresh process, so RSS is the library's alone; every side runs
- * under the same `node --import tsx`, so "bare node" is the same worker with no library):
+ * What the memory cells measure, run by `memory-main.ts` in a plain `node` process on the bundled
+ * bench (see `memory.ts`): each in its own fresh process, so RSS is the library's alone, and
+ * "bare node" is the same process with no library:
  *
  * - `memory.idle.*`: a connected, idle client (one `get` done, then {@link IDLE_MS} idle), RSS;
  * - `memory.sub100k.conclave` / `memory.sub1.conclave`: the watch fan-out scenario
