@@ -58,6 +58,11 @@ export class Batch {
   view<T>(prefixLength: number, convert: (event: WireEvent, prefixLength: number) => T): readonly T[] {
     const last = this.lastView;
     if (last !== undefined && last.prefixLength === prefixLength) return last.view as readonly T[];
+    return this.convertedView(prefixLength, convert);
+  }
+
+  /** {@link view}'s slow path, apart: its closure would make every call allocate a context (once per subscriber per event). */
+  private convertedView<T>(prefixLength: number, convert: (event: WireEvent, prefixLength: number) => T): readonly T[] {
     this.views ??= new Map();
     let view = this.views.get(prefixLength) as T[] | undefined;
     if (!view) {
@@ -215,7 +220,9 @@ export class Broadcast {
   get subscriberCount(): number {
     if (!this.fromNow) return this.subscribers.size;
     let n = 0;
-    for (const sub of this.subscribers) if (!sub.keeper) n++;
+    this.subscribers.forEachLive((sub) => {
+      if (!sub.keeper) n++;
+    });
     return n;
   }
 
@@ -228,10 +235,10 @@ export class Broadcast {
   begin(revision: bigint): void {
     this.position = revision;
     this.historyStart = revision;
-    for (const sub of this.subscribers) {
+    this.subscribers.forEachLive((sub) => {
       if (sub.lastRevision < revision) sub.lastRevision = revision;
       sub.sink.started?.(revision);
-    }
+    });
   }
 
   /** Records a batch and fans it out: O(subscribers), one conversion per namespace depth. */
@@ -276,13 +283,17 @@ export class Broadcast {
   /** etcd acknowledged (`created`) the current watcher at `revision`: see {@link Subscription.acknowledgedAt}. */
   acknowledge(revision: bigint): void {
     this.createdAt = revision;
-    for (const sub of this.subscribers) if (sub.live) sub.acknowledgedAt ??= revision;
+    this.subscribers.forEachLive((sub) => {
+      if (sub.live) sub.acknowledgedAt ??= revision;
+    });
   }
 
   /** etcd confirmed the current watcher (see {@link confirmed}): every subscription's start is covered. */
   confirm(): void {
     if (this.confirmed) return;
     this.confirmed = true;
-    for (const sub of this.subscribers) sub.confirmed = true;
+    this.subscribers.forEachLive((sub) => {
+      sub.confirmed = true;
+    });
   }
 }
