@@ -120,8 +120,8 @@ export class Subscription implements Slotted {
     live: boolean,
     /** Only keeps a `fromNow` broadcast open for the kit's waits (not counted as a subscriber in the stats). */
     keeper = false,
-    /** What {@link unsubscribe} calls (the hub's release of this subscription). */
-    private readonly release?: (sub: Subscription) => void,
+    /** Whom {@link unsubscribe} asks to end this subscription (its hub). */
+    private readonly owner?: { unsubscribe(sub: Subscription): void },
   ) {
     this.lastRevision = lastRevision;
     this.flags = (live ? LIVE : 0) | (keeper ? KEEPER : 0);
@@ -168,7 +168,7 @@ export class Subscription implements Slotted {
 
   /** Ends the subscription (RxJS takes it as a teardown: no closure per subscription). */
   unsubscribe(): void {
-    this.release?.(this);
+    this.owner?.unsubscribe(this);
   }
 }
 

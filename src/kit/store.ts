@@ -236,7 +236,7 @@ export class Store {
         subscriber.error(new ClosedError());
         return undefined;
       }
-      return this.core.watchHub.subscribe(target, fromRevision, new EventSink(subscriber, this.depth));
+      return this.core.watchHub.open(target, fromRevision, new EventSink(subscriber, this.depth));
     });
   }
 

@@ -105,9 +105,9 @@ describe('Subscription (pure)', () => {
     expect([keeper.live, keeper.keeper]).toEqual([false, true]);
   });
 
-  it('is its own teardown: unsubscribe() calls the release it was given', () => {
+  it('is its own teardown: unsubscribe() asks its owner to end it', () => {
     const released: Subscription[] = [];
-    const sub = new Subscription(sink(), 0n, true, false, (x) => released.push(x));
+    const sub = new Subscription(sink(), 0n, true, false, { unsubscribe: (x) => released.push(x) });
     sub.unsubscribe();
     expect(released).toEqual([sub]);
     new Subscription(sink(), 0n, true).unsubscribe(); // none given: nothing happens
