@@ -47,7 +47,9 @@ export class SubscriberList<T extends Slotted> implements Iterable<T> {
   add(item: T): this {
     if (this.has(item)) return this;
     item.slot = this.items.length;
-    this.items.push(item);
+    // The first item gets an array of exactly one slot (a push onto [] reserves 17: most broadcasts have one subscriber).
+    if (this.items.length === 0) this.items = [item];
+    else this.items.push(item);
     return this;
   }
 
