@@ -267,7 +267,8 @@ export class Broadcast {
   /** Joins `sub`, replaying the kept batches it has not seen. */
   join(sub: Subscription): void {
     for (const batch of this.history) sub.deliver(batch);
-    if (sub.lastRevision < this.position) sub.lastRevision = this.position;
+    // `<=`: an equal revision is replaced by the broadcast's own bigint (one less object per subscription).
+    if (sub.lastRevision <= this.position) sub.lastRevision = this.position;
     this.add(sub);
   }
 

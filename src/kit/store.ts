@@ -111,6 +111,8 @@ class EventSink implements Sink {
 export class Store {
   /** Bytes of the namespace prefix. */
   private readonly depth: number;
+  /** The target {@link watch} built last, for its user key and options. */
+  private lastWatch: { userKey: string; prefix: boolean; target: WatchTarget } | undefined;
 
   constructor(
     private readonly core: Core,
@@ -228,8 +230,7 @@ export class Store {
    * hub. Errors with `ClosedError` when subscribed after close; completes when the client closes.
    */
   watch(key: string, opts: StoreWatchOptions = {}): Observable<WatchEvent> {
-    const range = opts.prefix ? this.ns.prefixRange(toBytes(key)) : { key: this.ns.key(toBytes(key)), rangeEnd: undefined };
-    const target: WatchTarget = { key: range.key, rangeEnd: range.rangeEnd, prevKv: opts.prevKv === true };
+    const target = this.watchTarget(key, opts.prefix === true, opts.prevKv === true);
     const fromRevision = opts.fromRevision;
     return new Observable<WatchEvent>((subscriber) => {
       if (this.core.closed) {
@@ -238,6 +239,16 @@ export class Store {
       }
       return this.core.watchHub.open(target, fromRevision, new EventSink(subscriber, this.depth));
     });
+  }
+
+  /** The stored target of a user watch; the last one is reused (many subscriptions to one key build it once). */
+  private watchTarget(key: string, prefix: boolean, prevKv: boolean): WatchTarget {
+    const last = this.lastWatch;
+    if (last && last.userKey === key && last.prefix === prefix && last.target.prevKv === prevKv) return last.target;
+    const range = prefix ? this.ns.prefixRange(toBytes(key)) : { key: this.ns.key(toBytes(key)), rangeEnd: undefined };
+    const target: WatchTarget = { key: range.key, rangeEnd: range.rangeEnd, prevKv };
+    this.lastWatch = { userKey: key, prefix, target };
+    return target;
   }
 
   /**
