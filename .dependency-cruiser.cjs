@@ -25,7 +25,7 @@ const CORE = '^src/core/';
 /** The seam and errors / types / util: everything at the bottom of src/. */
 const BOTTOM = [
   '^src/transport(\\.ts$|/)',
-  '^src/(errors|types|bytes|backoff|validate|logger|endpoints|codec)\\.ts$',
+  '^src/(errors|types|bytes|backoff|abort-listeners|validate|logger|endpoints|codec)\\.ts$',
   '^src/(events|telemetry)/',
 ];
 /** A contract file: interfaces of one folder (type-only imports of it are allowed from any layer). */

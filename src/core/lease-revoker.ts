@@ -16,7 +16,9 @@ import type { Transport } from '../transport/index.js';
 export class LeaseRevoker {
   /** Leases being revoked, with the promise of their first attempt. */
   private readonly pending = new Map<bigint, Promise<void>>();
-  private readonly stop = new AbortController();
+  /** One controller per revoke in progress (not one shared signal: a burst of revokes would pass an EventTarget's listener limit). */
+  private readonly running = new Set<AbortController>();
+  private closed = false;
 
   constructor(private readonly transport: Transport) {}
 
@@ -45,21 +47,30 @@ export class LeaseRevoker {
 
   /** Stops every background retry (the leases left expire by their TTL). */
   close(): void {
-    this.stop.abort(new ClosedError('client closed'));
+    this.closed = true;
+    for (const controller of this.running) controller.abort(new ClosedError('client closed'));
+    this.running.clear();
   }
 
   private async run(id: bigint, firstDone: () => void): Promise<void> {
+    if (this.closed) return;
     const backoff = new Backoff(100, 2000);
-    const { signal } = this.stop;
-    while (!signal.aborted) {
-      try {
-        await this.transport.leaseRevoke(id, { signal });
-        return;
-      } catch (error) {
-        firstDone();
-        if (signal.aborted || !(error instanceof ConclaveError && error.retryable)) return;
+    const controller = new AbortController();
+    const { signal } = controller;
+    this.running.add(controller);
+    try {
+      while (!signal.aborted) {
+        try {
+          await this.transport.leaseRevoke(id, { signal });
+          return;
+        } catch (error) {
+          firstDone();
+          if (signal.aborted || !(error instanceof ConclaveError && error.retryable)) return;
+        }
+        await pause(backoff.next(), signal);
       }
-      await pause(backoff.next(), signal);
+    } finally {
+      this.running.delete(controller);
     }
   }
 }

@@ -27,6 +27,7 @@
  */
 import { Backoff, sleep } from '../backoff.js';
 import { hex } from '../bytes.js';
+import { onAbort } from '../abort-listeners.js';
 import { ConclaveError, InvalidArgumentError } from '../errors.js';
 import { Registry } from '../kit/registry.js';
 import type { Store } from '../kit/store.js';
@@ -46,7 +47,10 @@ async function takeGate(store: Store, id: string, signal?: AbortSignal): Promise
   for (;;) {
     const busy = map.get(id);
     if (!busy) break;
-    await Promise.race([busy, abortPromise(signal)]);
+    if (signal?.aborted) throw signal.reason;
+    let off: (() => void) | undefined;
+    await Promise.race([busy, new Promise<void>((resolve) => signal && (off = onAbort(signal, resolve)))]);
+    off?.();
     if (signal?.aborted) throw signal.reason;
   }
   let open!: () => void;
@@ -56,13 +60,6 @@ async function takeGate(store: Store, id: string, signal?: AbortSignal): Promise
     if (map.get(id) === turn) map.delete(id);
     open();
   };
-}
-
-function abortPromise(signal?: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (!signal || signal.aborted) return resolve();
-    signal.addEventListener('abort', () => resolve(), { once: true });
-  });
 }
 
 /**
@@ -147,13 +144,13 @@ async function runTerm(
   }
   let resigning: Promise<void> | undefined;
   const onStop = (): void => void (resigning = term.resign().catch(report));
-  signal?.addEventListener('abort', onStop, { once: true });
+  const off = signal ? onAbort(signal, onStop) : undefined;
   try {
     await work(term);
   } catch (error) {
     report(error);
   } finally {
-    signal?.removeEventListener('abort', onStop);
+    off?.();
   }
   await resigning;
   if (!term.signal.aborted) await term.resign().catch(report);

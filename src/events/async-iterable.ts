@@ -5,6 +5,7 @@
  */
 import type { Observable, Subscription } from 'rxjs';
 import { abortErrorOf } from '../errors.js';
+import { onAbort } from '../abort-listeners.js';
 import { checkSignal } from '../validate.js';
 
 /**
@@ -75,7 +76,8 @@ class ObservableIterator<T> implements AsyncValueIterator<T> {
   /** Set once the iteration is over; `error` is thrown by the next `next()` after the buffer drains. */
   private end: { error?: unknown } | undefined;
   private subscription: Subscription | undefined;
-  private readonly onAbort: (() => void) | undefined;
+  /** Removes the abort callback from the caller's signal. */
+  private readonly offAbort: (() => void) | undefined;
 
   constructor(
     source: Observable<T>,
@@ -86,8 +88,7 @@ class ObservableIterator<T> implements AsyncValueIterator<T> {
       return;
     }
     if (signal) {
-      this.onAbort = () => this.finish({ error: abortErrorOf(signal) }, true);
-      signal.addEventListener('abort', this.onAbort, { once: true });
+      this.offAbort = onAbort(signal, () => this.finish({ error: abortErrorOf(signal) }, true));
     }
     const subscription = source.subscribe({
       next: (value) => this.push(value),
@@ -153,7 +154,7 @@ class ObservableIterator<T> implements AsyncValueIterator<T> {
     const subscription = this.subscription;
     this.subscription = undefined;
     subscription?.unsubscribe();
-    if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort);
+    this.offAbort?.();
     if (dropBuffer) {
       this.buffer = [];
       this.head = 0;

@@ -18,6 +18,7 @@ import { AsyncSubject, type Observable } from 'rxjs';
 import { Backoff, sleep } from '../backoff.js';
 import { equals, toBytes } from '../bytes.js';
 import type { SessionImpl } from '../core/session.js';
+import { onAbort } from '../abort-listeners.js';
 import { ClosedError, LockLostError } from '../errors.js';
 import type { RequestOp } from '../transport/index.js';
 import type { Bytes, Rev } from '../types.js';
@@ -73,6 +74,8 @@ export class HeldLock implements Lock {
   /** The client's one watch of deletes, shared by every held lock (1,000 held locks: one server watcher). */
   private readonly deletes: SharedWatch;
   private unretain: (() => void) | undefined;
+  /** Removes {@link onSessionEnd} from the session's signal. */
+  private offSession: (() => void) | undefined;
   private readonly onSessionEnd = (): void => {
     const reason: unknown = this.session.signal.reason;
     if (reason instanceof ClosedError) this.end('closed', new ClosedError(`client closed; ${this.what} released`, { cause: reason }));
@@ -94,7 +97,7 @@ export class HeldLock implements Lock {
       this.onSessionEnd();
       return;
     }
-    this.session.signal.addEventListener('abort', this.onSessionEnd, { once: true });
+    this.offSession = onAbort(this.session.signal, this.onSessionEnd); // (1,000 held locks: still one listener on the session)
     this.unretain = this.deletes.retain();
     this.watchAfter(init.revision);
     this.store.log.debug(`${this.what} acquired`, { key: this.key, fencingToken: this.fencingToken.toString() });
@@ -166,7 +169,8 @@ export class HeldLock implements Lock {
     this.state_ = state;
     if (state === 'lost') this.store.log.warn(`${this.what} lost before it was released`, { key: this.key, fencingToken: this.fencingToken.toString(), error: reason });
     else this.store.log.debug(`${this.what} ${state}`, { key: this.key, fencingToken: this.fencingToken.toString() });
-    this.session.signal.removeEventListener('abort', this.onSessionEnd);
+    this.offSession?.();
+    this.offSession = undefined;
     this.watchToken = undefined;
     const unwatch = this.unwatch;
     this.unwatch = undefined;

@@ -9,6 +9,7 @@
 import { InvalidArgumentError, TimeoutError, abortErrorOf } from '../errors.js';
 import type { WaitOptions } from '../types.js';
 import { checkSignal, MAX_TIMER_MS } from '../validate.js';
+import { onAbort } from '../abort-listeners.js';
 
 /** Checks `{ signal, timeoutMs }` before anything is sent. */
 export function checkWaitOptions(opts: unknown): asserts opts is WaitOptions {
@@ -56,9 +57,8 @@ export class WaitScope {
       this.controller.abort(source.reason);
       return;
     }
-    const onAbort = (): void => this.controller.abort(source.reason);
-    source.addEventListener('abort', onAbort, { once: true });
-    this.unlinks.push(() => source.removeEventListener('abort', onAbort));
+    // (One real listener per source however many waits link it: no MaxListenersExceededWarning.)
+    this.unlinks.push(onAbort(source, () => this.controller.abort(source.reason)));
   }
 
   /** Removes every listener and the timer. Idempotent. */

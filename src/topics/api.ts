@@ -22,7 +22,7 @@ export interface TopicMessage<T> {
 
 /**
  * How much of a topic stays stored as keys. Trimming is done by each publishing
- * client's one trimmer per topic (no daemon; a steady-state `publish()` is one Put).
+ * client's one trimmer per topic (no daemon; a steady-state `publish()` is one write: a Put, or a txn that also carries the trim).
  * Replay by `fromRevision` reaches further: as far back as etcd's history (until compaction).
  *
  * @example

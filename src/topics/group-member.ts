@@ -21,6 +21,7 @@
 import type { Subscription } from 'rxjs';
 import { hex, toBytes, utf8 } from '../bytes.js';
 import type { SessionImpl } from '../kit/store.js';
+import { onAbort } from '../abort-listeners.js';
 import { ClosedError, CompactedError } from '../errors.js';
 import type { Rev, WatchEvent } from '../types.js';
 import { op, rangeOf, type Store } from '../kit/store.js';
@@ -103,10 +104,8 @@ class Membership<T> {
       const { store, layout } = this.ctx;
       const onStop = (): void => void this.end('stopped');
       const onLost = (): void => void this.end(store.closed ? new ClosedError() : 'rejoin', true);
-      this.stop.addEventListener('abort', onStop, { once: true });
-      this.session.signal.addEventListener('abort', onLost, { once: true });
-      this.cleanups.push(() => this.stop.removeEventListener('abort', onStop));
-      this.cleanups.push(() => this.session.signal.removeEventListener('abort', onLost));
+      this.cleanups.push(onAbort(this.stop, onStop));
+      this.cleanups.push(onAbort(this.session.signal, onLost));
       this.keep(
         store.watch(layout.statePrefix, { prefix: true, fromRevision: groupFrom }).subscribe({
           next: (e) => this.onGroupEvent(e),

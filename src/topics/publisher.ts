@@ -13,8 +13,10 @@
  * - **The trimmer** (one pass at a time per client and topic): once the estimate passes
  *   `trimAt` (`maxMessages` + half the slack), a background pass reads the count and the
  *   oldest keys (one Range) and, if the topic holds more than `trimAt`, deletes the oldest down
- *   to `maxMessages` (one DeleteRange); its read is the new base, lowered by what the delete
- *   removed. The same pass sweeps the messages older than `maxAgeMs` when the last sweep is
+ *   to `maxMessages`; its read is the new base, lowered by what the delete removed. A background
+ *   pass does not send that delete itself: the client's next publish carries it (one txn: its
+ *   Put and the DeleteRange), so the steady state costs exactly one write (revision) per
+ *   message. A pass serving a publish that waits (below), or sweeping by age, deletes at once. The same pass sweeps the messages older than `maxAgeMs` when the last sweep is
  *   `sweepEveryMs` old (one key range up to the cutoff time, which the count trim's range
  *   extends). A delete computed from any past read leaves at least `maxMessages` keys: keys
  *   are only added after it (newer), and every trimmer deletes a prefix in key (time) order.
@@ -77,6 +79,8 @@ export class Publisher {
   private lastSweep = -Infinity;
   /** Publishes of this client on this topic in flight. */
   private inFlight = 0;
+  /** A count trim a background pass computed: the end of the oldest keys to delete, carried by the next publish. */
+  private pendingTrim: Bytes | undefined;
 
   constructor(
     private readonly store: Store,
@@ -101,7 +105,8 @@ export class Publisher {
     this.inFlight++;
     try {
       const first = this.base === undefined && this.lastSweep === -Infinity && this.current === undefined;
-      const revision = first ? await this.publishFirst(put, now) : await this.putMessage(put, now);
+      const trim = first ? undefined : this.takeTrim(put.key);
+      const revision = first ? await this.publishFirst(put, now) : trim ? await this.putWithTrim(put, now, trim) : await this.putMessage(put, now);
       await this.settle(revision);
       return revision;
     } finally {
@@ -119,6 +124,40 @@ export class Publisher {
     const res = await this.store.put({ ...put, prevKv: true });
     if (res.prevKv) await this.republish(res.prevKv.value, now);
     return res.header.revision;
+  }
+
+  /** The pending trim, if this publish can carry it (its key sorts after the range deleted: a txn may not put a key it deletes). */
+  private takeTrim(key: Bytes): Bytes | undefined {
+    const end = this.pendingTrim;
+    if (end === undefined || compareBytes(key, end) < 0) return undefined;
+    this.pendingTrim = undefined;
+    return end;
+  }
+
+  /** One txn: the message's Put (as {@link putMessage}) and the pending trim's DeleteRange, one revision. */
+  private async putWithTrim(put: PutRequest, now: number, end: Bytes): Promise<bigint> {
+    let res;
+    try {
+      res = await this.store.txn({ compare: [], success: [op.put({ ...put, prevKv: true }), op.del({ key: this.range.key, rangeEnd: end })], failure: [] });
+    } catch (error) {
+      this.pendingTrim ??= end; // not known to be applied: the next publish carries it (deleting twice is harmless)
+      throw error;
+    }
+    const first = res.responses[0];
+    const replaced = first && 'put' in first ? first.put.prevKv : undefined;
+    if (replaced) await this.republish(replaced.value, now);
+    const second = res.responses[1];
+    this.trimmed(res.header.revision, second && 'deleteRange' in second ? second.deleteRange.deleted : 0n);
+    return res.header.revision;
+  }
+
+  /** A delete of the oldest keys at `revision` removed `deleted`: the base is lowered (see {@link pass}). */
+  private trimmed(revision: bigint, deleted: bigint): void {
+    // Keys deleted after the base's read were counted there or added since (a revision each): either way they are gone.
+    const current = this.base;
+    if (current && current.revision < revision && deleted > 0n) {
+      this.base = { count: Math.max(0, current.count - Number(deleted)), revision: current.revision };
+    }
   }
 
   /** Publishes `value` (a message another client's colliding key replaced) again, under a fresh id. */
@@ -172,7 +211,7 @@ export class Publisher {
     if (this.base === undefined) return 'wait';
     const estimate = this.base.count + Number(revision > this.base.revision ? revision - this.base.revision : 0n);
     if (estimate > maxMessages + slack + 2 * Math.max(0, this.inFlight - 1)) return 'wait';
-    if (estimate > trimAt) due = 'background';
+    if (estimate > trimAt && this.pendingTrim === undefined) due = 'background'; // (a pending trim: the next publish carries it)
     return due;
   }
 
@@ -195,7 +234,7 @@ export class Publisher {
     try {
       let previous: Promise<boolean> | undefined;
       for (;;) {
-        const { read, done } = this.pass();
+        const { read, done } = this.pass(this.due(this.wanted) !== 'wait');
         this.current = done;
         const ok = await read;
         const due = ok && !this.store.closed ? this.due(this.wanted) : 'none';
@@ -214,8 +253,9 @@ export class Publisher {
    * One trimmer pass: reads the count and the oldest keys (`read` resolves then, the base
    * set), deletes the oldest down to `maxMessages` if over `trimAt`, and (when due) every
    * message older than `maxAgeMs` (`done` resolves then). Both resolve false on failure.
+   * `carry`: a count trim alone is left to the next publish ({@link pendingTrim}) instead of sent.
    */
-  private pass(): { read: Promise<boolean>; done: Promise<boolean> } {
+  private pass(carry: boolean): { read: Promise<boolean>; done: Promise<boolean> } {
     const { maxMessages, maxAgeMs, slack, trimAt, sweepEveryMs } = this.retention;
     const now = Date.now();
     const sweep = maxAgeMs !== Infinity && now - this.lastSweep >= sweepEveryMs;
@@ -233,13 +273,14 @@ export class Publisher {
     })();
     const done = read.then(async () => {
       if (end === undefined) return;
+      if (carry && !sweep) {
+        if (this.pendingTrim === undefined || compareBytes(end, this.pendingTrim) > 0) this.pendingTrim = end;
+        return;
+      }
       const res = await this.store.deleteRange({ key: this.range.key, rangeEnd: end });
       if (sweep) this.lastSweep = now;
-      // Keys deleted after the base's read were counted there or added since (a revision each): either way they are gone.
-      const current = this.base;
-      if (current && current.revision < res.header.revision && res.deleted > 0n) {
-        this.base = { count: Math.max(0, current.count - Number(res.deleted)), revision: current.revision };
-      }
+      if (this.pendingTrim !== undefined && compareBytes(end, this.pendingTrim) >= 0) this.pendingTrim = undefined; // done by this delete
+      this.trimmed(res.header.revision, res.deleted);
     });
     // Unreachable or closed: retention is enforced again at the next publish.
     return {

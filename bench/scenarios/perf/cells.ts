@@ -44,6 +44,8 @@ const cell = (id: string, timeoutMs: number, run: (ctx: WorkerContext) => Promis
 
 export const PERF_CELLS: readonly PerfCell[] = [
   cell('raw.pairs.raw', 60_000, async (ctx) => (await raw()).rawPairs(ctx)),
+  cell('raw.txnPairs.raw', 60_000, async (ctx) => (await raw()).rawTxnPairs(ctx)),
+  cell('raw.first.raw', 60_000, async (ctx) => (await raw()).rawFirst(ctx)),
   cell('raw.put1.raw', 60_000, async (ctx) => (await raw()).rawPut(ctx, 1)),
   cell('raw.put64.raw', 60_000, async (ctx) => (await raw()).rawPut(ctx, 64)),
   cell('mutex.uncontended.conclave', 60_000, async (ctx) => (await mutex()).uncontended(ctx, 'conclave')),
