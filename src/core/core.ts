@@ -107,7 +107,7 @@ export class Core {
     this.sessionTtlSeconds = options.sessionTtlSeconds;
     this.maxRequestBytes = options.maxRequestBytes;
     // Every header they see reaches `answered` through the observed transport.
-    this.watchHub = new WatchHub(this.transport, () => this.revision, undefined, { log: this.log, ...options.watch });
+    this.watchHub = new WatchHub(this.transport, () => this.revision, undefined, { log: this.log, probeResumes: true, ...options.watch });
     this.leaseHub = new LeaseHub(this.transport);
     this.revoker = new LeaseRevoker(this.transport);
     this.markers = new SessionMarkers(this.watchHub, this.root, randomId());

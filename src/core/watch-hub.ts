@@ -22,7 +22,7 @@
  * | idle         | first watcher needed          | open: open stream, create every watcher |
  * | open         | stream error                  | backoff: schedule reopen (jittered, 100 ms .. 1 s) |
  * | open         | silent past progress timeout  | backoff: close stream, schedule reopen |
- * | backoff      | timer                         | open: recreate every watcher from its position + 1 |
+ * | backoff      | timer                         | open: recreate every watcher from its position + 1 (+ single keys: one from now, see resume-probe.ts) |
  * | open         | last watcher cancelled        | idle: close stream |
  * | any          | hub closed                    | closed: complete every subscription |
  *
@@ -46,8 +46,10 @@
 import { Backoff } from '../backoff.js';
 import type { Log } from '../logger.js';
 import { CompactedError } from '../errors.js';
-import type { ResponseHeader, Transport, WatchCancel, WatchStream, WatcherHandle, WatcherListener } from '../transport/index.js';
+import type { ResponseHeader, Transport, WatchCancel, WatchCreateRequest, WatchFilter, WatchStream, WatcherHandle, WatcherListener } from '../transport/index.js';
 import { batchesOf, Broadcast, broadcastId, Subscription, type Sink, type WatchTarget } from './broadcast.js';
+import { MAX_PROBES_PER_REOPEN, probeGap, ResumeProbe } from './resume-probe.js';
+import { StreamWatchdog } from './stream-watchdog.js';
 
 export type { WatchTarget };
 
@@ -56,6 +58,8 @@ export interface WatchHubOptions {
   progressIntervalMs?: number;
   /** How long to wait for any message after a progress request before reopening; default 3000 ms. */
   progressTimeoutMs?: number;
+  /** On resume, also watches single keys from etcd's current revision, adopted once reads prove the gap empty (resume-probe.ts); default false (the core sets it). */
+  probeResumes?: boolean;
   /** Batches kept per broadcast for late joiners; default 512. */
   historyBatches?: number;
   /** Where resumes are logged. */
@@ -73,9 +77,9 @@ export class WatchHub {
   /** Delays between stream reopens (the shared backoff); reset once etcd answers. */
   private readonly backoff = new Backoff(50, 1000);
   private reopenTimer: ReturnType<typeof setTimeout> | undefined;
-  private watchdog: ReturnType<typeof setInterval> | undefined;
-  private lastMessageAt = 0;
-  private progressAskedAt = 0;
+  /** Resumed broadcasts' second watchers, from etcd's current revision, while reads decide (resume-probe.ts). */
+  private readonly probes = new Map<Broadcast, WatcherHandle>();
+  private readonly watchdog: StreamWatchdog;
   /** Streams opened so far (1 + reconnects). */
   streamsOpened = 0;
 
@@ -86,7 +90,17 @@ export class WatchHub {
     /** Also told every header seen (the core needs none: its observed transport reports them). */
     private readonly observeHeader?: ((header: ResponseHeader) => void) | undefined,
     private readonly options: WatchHubOptions = {},
-  ) {}
+  ) {
+    this.watchdog = new StreamWatchdog(
+      options.progressIntervalMs ?? 5000,
+      options.progressTimeoutMs ?? 3000,
+      () => (this.state === 'open' ? this.stream : undefined),
+      (stream) => {
+        stream.close();
+        if (this.stream === stream) this.streamFailed(new Error('watch stream silent'));
+      },
+    );
+  }
 
   /** Subscribes `sink` to `target`. Returns the unsubscribe function (`open`: the subscription, its own teardown). */
   subscribe(target: WatchTarget, fromRevision: bigint | undefined, sink: Sink): () => void {
@@ -192,6 +206,8 @@ export class WatchHub {
     if (this.broadcasts.get(broadcast.id) === broadcast) this.broadcasts.delete(broadcast.id);
     broadcast.handle?.cancel();
     broadcast.handle = undefined;
+    this.probes.get(broadcast)?.cancel();
+    this.probes.delete(broadcast);
   }
 
   private idleIfEmpty(): void {
@@ -224,68 +240,76 @@ export class WatchHub {
     if (this.stream) return this.stream;
     this.state = 'open';
     this.streamsOpened++;
-    this.lastMessageAt = performance.now();
-    this.progressAskedAt = 0;
+    this.watchdog.reset();
     const stream = this.transport.openWatch({
-      onMessage: (header) => {
-        this.heard(header);
-      },
-      onError: (error) => {
-        if (this.stream === stream) this.streamFailed(error);
-      },
+      onMessage: (header) => this.heard(header),
+      onError: (error) => void (this.stream === stream && this.streamFailed(error)),
     });
     this.stream = stream;
-    this.startWatchdog();
+    if (this.transport.capabilities.progressRequest) this.watchdog.start();
     return stream;
   }
 
-  private createServerWatcher(broadcast: Broadcast): void {
+  /** `probe`: a resumed single-key broadcast's second watcher, from etcd's current revision (synced at once), beside the one
+   * from its position + 1: adopted in its place once reads prove nothing changed in between, else cancelled. */
+  private createServerWatcher(broadcast: Broadcast, probe = false): void {
     const stream = this.ensureStream();
     if (!stream) return; // (re)created when the stream reopens
-    broadcast.confirmed = false;
-    broadcast.createdAt = undefined;
-    // A `fromNow` broadcast not yet begun starts at etcd's current revision (0); any other resumes after its position.
-    const start = broadcast.begun ? broadcast.position + 1n : 0n;
+    if (!probe) broadcast.confirmed = false;
+    if (!probe) broadcast.createdAt = undefined;
+    let probing = probe ? new ResumeProbe(broadcast.position, broadcast.handle) : undefined;
+    // A `fromNow` broadcast not yet begun (or a probe) starts at etcd's current revision (0); any other resumes after its position.
+    const start = broadcast.begun && !probing ? broadcast.position + 1n : 0n;
     const listener: WatcherListener = {
       onCreated: (header) => {
         this.heard(header);
-        if (broadcast.handle !== handle) return;
-        if (!broadcast.begun) broadcast.begin(header.revision);
-        broadcast.acknowledge(header.revision);
-        if (start === 0n || header.revision < start) broadcast.confirm();
-        this.backoff.reset();
-        this.mergeCatchUpsOf(broadcast);
+        const p = probing;
+        if (!p) return void (broadcast.handle === handle && this.created(broadcast, start, header.revision));
+        void probeGap(this.transport, broadcast.key, p.position, header.revision).then((empty) => {
+          if (this.probes.get(broadcast) !== handle) return; // the stream failed, or the broadcast was dropped
+          this.probes.delete(broadcast);
+          if (!empty || broadcast.handle !== p.plain || this.state === 'closed') return handle.cancel();
+          probing = undefined;
+          p.plain?.cancel();
+          broadcast.handle = handle;
+          broadcast.progress(header.revision); // nothing in (position, created revision]
+          for (const batch of p.pending) broadcast.publish(batch);
+          this.created(broadcast, 0n, header.revision);
+        });
       },
       onEvents: (events, header) => {
         this.heard(header);
+        if (probing) return void (this.probes.get(broadcast) === handle && probing.pending.push(...batchesOf(events)));
         if (broadcast.handle === handle) broadcast.confirm();
         for (const batch of batchesOf(events)) broadcast.publish(batch);
         this.mergeCatchUpsOf(broadcast);
       },
       onProgress: (header) => {
         this.heard(header);
+        if (probing) return;
         if (broadcast.handle === handle) broadcast.confirm();
         broadcast.progress(header.revision);
         this.mergeCatchUpsOf(broadcast);
       },
       onCanceled: (cancel) => {
-        if (broadcast.handle !== handle) return;
+        if (probing && this.probes.get(broadcast) === handle) this.probes.delete(broadcast);
+        if (probing || broadcast.handle !== handle) return;
         broadcast.handle = undefined;
         this.broadcastCanceled(broadcast, cancel);
       },
     };
-    const handle = stream.watch(
-      {
-        key: broadcast.key,
-        rangeEnd: broadcast.rangeEnd,
-        startRevision: start,
-        prevKv: broadcast.prevKv,
-        progressNotify: true,
-        filters: broadcast.noPut ? ['noput'] : undefined,
-      },
-      listener,
-    );
-    broadcast.handle = handle;
+    const handle = stream.watch(watchRequest(broadcast, start), listener);
+    if (probing) this.probes.set(broadcast, handle);
+    else broadcast.handle = handle;
+  }
+
+  /** etcd created the broadcast's watcher (started at `start`, 0: its current revision) at `revision`. */
+  private created(broadcast: Broadcast, start: bigint, revision: bigint): void {
+    if (!broadcast.begun) broadcast.begin(revision);
+    broadcast.acknowledge(revision);
+    if (start === 0n || revision < start) broadcast.confirm();
+    this.backoff.reset();
+    this.mergeCatchUpsOf(broadcast);
   }
 
   private createCatchUp(sub: Subscription): void {
@@ -293,43 +317,33 @@ export class WatchHub {
     const broadcast = sub.broadcast;
     if (!stream || !broadcast) return;
     const start = sub.lastRevision + 1n;
-    const handle: WatcherHandle = stream.watch(
-      {
-        key: broadcast.key,
-        rangeEnd: broadcast.rangeEnd,
-        startRevision: start,
-        prevKv: broadcast.prevKv,
-        progressNotify: true,
-        filters: broadcast.noPut ? ['noput'] : undefined,
+    const handle: WatcherHandle = stream.watch(watchRequest(broadcast, start), {
+      onCreated: (header) => {
+        this.heard(header);
+        if (sub.catchUp === handle && header.revision < start) sub.confirmed = true;
+        this.backoff.reset();
       },
-      {
-        onCreated: (header) => {
-          this.heard(header);
-          if (sub.catchUp === handle && header.revision < start) sub.confirmed = true;
-          this.backoff.reset();
-        },
-        onEvents: (events, header) => {
-          this.heard(header);
-          if (sub.catchUp === handle) sub.confirmed = true;
-          for (const batch of batchesOf(events)) sub.deliver(batch);
-          this.tryMerge(sub);
-        },
-        onProgress: (header) => {
-          this.heard(header);
-          if (sub.catchUp === handle) sub.confirmed = true;
-          if (header.revision > sub.lastRevision) sub.lastRevision = header.revision;
-          this.tryMerge(sub);
-        },
-        onCanceled: (cancel) => {
-          if (sub.catchUp !== handle) return;
-          sub.catchUp = undefined;
-          this.catchUps.delete(sub);
-          this.fail(sub, cancel.error);
-          if (sub.broadcast) this.dropIfUnused(sub.broadcast);
-          this.idleIfEmpty();
-        },
+      onEvents: (events, header) => {
+        this.heard(header);
+        if (sub.catchUp === handle) sub.confirmed = true;
+        for (const batch of batchesOf(events)) sub.deliver(batch);
+        this.tryMerge(sub);
       },
-    );
+      onProgress: (header) => {
+        this.heard(header);
+        if (sub.catchUp === handle) sub.confirmed = true;
+        if (header.revision > sub.lastRevision) sub.lastRevision = header.revision;
+        this.tryMerge(sub);
+      },
+      onCanceled: (cancel) => {
+        if (sub.catchUp !== handle) return;
+        sub.catchUp = undefined;
+        this.catchUps.delete(sub);
+        this.fail(sub, cancel.error);
+        if (sub.broadcast) this.dropIfUnused(sub.broadcast);
+        this.idleIfEmpty();
+      },
+    });
     sub.catchUp = handle;
   }
 
@@ -383,6 +397,7 @@ export class WatchHub {
       b.createdAt = undefined;
     }
     for (const sub of this.catchUps) sub.catchUp = undefined;
+    this.probes.clear();
     if (this.broadcasts.size === 0 && this.catchUps.size === 0) {
       this.stopTimers();
       this.state = 'idle';
@@ -407,44 +422,28 @@ export class WatchHub {
     if (this.state !== 'backoff') return;
     this.state = 'idle';
     if (this.broadcasts.size === 0 && this.catchUps.size === 0) return;
-    for (const b of this.broadcasts.values()) this.createServerWatcher(b);
+    let probes = 0;
+    for (const b of this.broadcasts.values()) {
+      this.createServerWatcher(b);
+      if (this.options.probeResumes && b.rangeEnd === undefined && b.position > 0n && probes++ < MAX_PROBES_PER_REOPEN) this.createServerWatcher(b, true);
+    }
     for (const sub of this.catchUps) this.createCatchUp(sub);
   }
 
   private heard(header: ResponseHeader): void {
-    this.lastMessageAt = performance.now();
-    this.progressAskedAt = 0;
+    this.watchdog.heard();
     this.observeHeader?.(header);
   }
 
-  /** Detects a silent stream: asks for progress, and reopens if nothing at all comes back. */
-  private startWatchdog(): void {
-    if (this.watchdog || !this.transport.capabilities.progressRequest) return;
-    const interval = this.options.progressIntervalMs ?? 5000;
-    const timeout = this.options.progressTimeoutMs ?? 3000;
-    this.watchdog = setInterval(() => {
-      if (this.state !== 'open' || !this.stream) return;
-      const now = performance.now();
-      if (this.progressAskedAt > 0) {
-        if (now - this.progressAskedAt >= timeout) {
-          const stream = this.stream;
-          stream.close();
-          if (this.stream === stream) this.streamFailed(new Error('watch stream silent'));
-        }
-        return;
-      }
-      if (now - this.lastMessageAt >= interval) {
-        this.progressAskedAt = now;
-        this.stream.requestProgress();
-      }
-    }, Math.min(interval, timeout) / 2);
-    this.watchdog.unref?.();
-  }
-
   private stopTimers(): void {
-    if (this.watchdog) clearInterval(this.watchdog);
-    this.watchdog = undefined;
+    this.watchdog.stop();
     if (this.reopenTimer) clearTimeout(this.reopenTimer);
     this.reopenTimer = undefined;
   }
+}
+
+/** The create request of a server watcher for `broadcast` from `start` (0: etcd's current revision). */
+function watchRequest(b: Broadcast, start: bigint): WatchCreateRequest {
+  const filters: WatchFilter[] | undefined = b.noPut ? ['noput'] : undefined;
+  return { key: b.key, rangeEnd: b.rangeEnd, startRevision: start, prevKv: b.prevKv, progressNotify: true, filters };
 }

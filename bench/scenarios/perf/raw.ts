@@ -17,30 +17,38 @@ import { rpcCounts, rpcMetrics, type PerfResult } from '../../lib/perf.js';
 import { summarize } from '../../lib/stats.js';
 import { now } from '../../lib/timing.js';
 import type { WorkerContext } from '../../lib/worker-context.js';
+import type { Etcd3 } from 'etcd3';
 import { etcd3 } from './clients.js';
 
 /** How long each throughput cell measures, in ms. */
 export const MEASURE_MS = 4_000;
 
-/** put+delete pairs, one at a time, for {@link MEASURE_MS}. */
-export async function rawPairs(ctx: WorkerContext): Promise<PerfResult> {
+/** Runs `pair` one at a time for {@link MEASURE_MS} on a fresh etcd3 client: pairs/s and etcd RPCs per pair. */
+async function pairs(ctx: WorkerContext, pair: (client: Etcd3) => Promise<unknown>): Promise<PerfResult> {
   const client = await etcd3(ctx.endpoint);
   try {
-    const key = Buffer.from(`${ctx.runId}/raw/pair`);
     const before = await snapshot(ctx.metricsUrl);
     const t0 = now();
-    let pairs = 0;
+    let n = 0;
     while (now() - t0 < MEASURE_MS) {
-      await client.kv.put({ key, value: Buffer.from('x') });
-      await client.kv.deleteRange({ key });
-      pairs++;
+      await pair(client);
+      n++;
     }
     const elapsed = now() - t0;
     const counts = rpcCounts(before, await snapshot(ctx.metricsUrl));
-    return { metrics: { pairsPerSecond: pairs / (elapsed / 1000), ...rpcMetrics(counts, pairs) }, notes: {} };
+    return { metrics: { pairsPerSecond: n / (elapsed / 1000), ...rpcMetrics(counts, n) }, notes: {} };
   } finally {
     client.close();
   }
+}
+
+/** put+delete pairs, one at a time, for {@link MEASURE_MS}. */
+export function rawPairs(ctx: WorkerContext): Promise<PerfResult> {
+  const key = Buffer.from(`${ctx.runId}/raw/pair`);
+  return pairs(ctx, async (client) => {
+    await client.kv.put({ key, value: Buffer.from('x') });
+    await client.kv.deleteRange({ key });
+  });
 }
 
 /** The txn a lock acquires with on `key` (under `prefix`) and the guarded delete that releases it. */
@@ -57,25 +65,13 @@ function lockTxns(prefix: string, key: Buffer): { acquire: object; release: (rev
 }
 
 /** Lock-shaped txn pairs (acquire txn, guarded delete), one at a time, for {@link MEASURE_MS}. */
-export async function rawTxnPairs(ctx: WorkerContext): Promise<PerfResult> {
-  const client = await etcd3(ctx.endpoint);
-  try {
-    const prefix = `${ctx.runId}/raw/txn/`;
-    const { acquire, release } = lockTxns(prefix, Buffer.from(`${prefix}k`));
-    const before = await snapshot(ctx.metricsUrl);
-    const t0 = now();
-    let pairs = 0;
-    while (now() - t0 < MEASURE_MS) {
-      const res = await client.kv.txn(acquire as never);
-      await client.kv.txn(release(res.header.revision) as never);
-      pairs++;
-    }
-    const elapsed = now() - t0;
-    const counts = rpcCounts(before, await snapshot(ctx.metricsUrl));
-    return { metrics: { pairsPerSecond: pairs / (elapsed / 1000), ...rpcMetrics(counts, pairs) }, notes: {} };
-  } finally {
-    client.close();
-  }
+export function rawTxnPairs(ctx: WorkerContext): Promise<PerfResult> {
+  const prefix = `${ctx.runId}/raw/txn/`;
+  const { acquire, release } = lockTxns(prefix, Buffer.from(`${prefix}k`));
+  return pairs(ctx, async (client) => {
+    const res = await client.kv.txn(acquire as never);
+    await client.kv.txn(release(res.header.revision) as never);
+  });
 }
 
 /** Fresh clients in {@link rawFirst}. */
