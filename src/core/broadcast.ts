@@ -7,6 +7,7 @@
  */
 import { hex } from '../bytes.js';
 import type { WireEvent } from '../transport/index.js';
+import { SubscriberList, type Slotted } from './subscriber-list.js';
 
 /** What one broadcast watches. */
 export interface WatchTarget {
@@ -27,7 +28,8 @@ export interface WatchTarget {
 /** The broadcast id of a target: subscriptions with the same id share one server watcher. */
 export function broadcastId(target: WatchTarget): string {
   const flags = `${target.prevKv ? 1 : 0}${target.noPut ? 'd' : ''}${target.fromNow ? 'n' : ''}`;
-  return `${hex(target.key)}:${target.rangeEnd ? hex(target.rangeEnd) : '-'}:${flags}`;
+  // join() makes one flat string; a template would keep a tree of concatenations alive as the map key (~150 B per broadcast).
+  return [hex(target.key), target.rangeEnd ? hex(target.rangeEnd) : '-', flags].join(':');
 }
 
 /** Splits a response's events into one batch per revision (etcd may put several revisions in one response). */
@@ -45,6 +47,8 @@ export function batchesOf(events: readonly WireEvent[]): Batch[] {
 
 /** All events of one revision, as etcd delivers them. Views per namespace depth are built once and shared. */
 export class Batch {
+  /** The view of the depth asked for last (every subscriber of one namespace asks for the same): no map lookup. */
+  private lastView: { prefixLength: number; view: readonly unknown[] } | undefined;
   private views: Map<number, unknown[]> | undefined;
   constructor(
     readonly revision: bigint,
@@ -53,12 +57,20 @@ export class Batch {
 
   /** The events converted for subscribers whose namespace prefix has `prefixLength` bytes; converted once per batch. */
   view<T>(prefixLength: number, convert: (event: WireEvent, prefixLength: number) => T): readonly T[] {
+    const last = this.lastView;
+    if (last !== undefined && last.prefixLength === prefixLength) return last.view as readonly T[];
+    return this.convertedView(prefixLength, convert);
+  }
+
+  /** {@link view}'s slow path, apart: its closure would make every call allocate a context (once per subscriber per event). */
+  private convertedView<T>(prefixLength: number, convert: (event: WireEvent, prefixLength: number) => T): readonly T[] {
     this.views ??= new Map();
     let view = this.views.get(prefixLength) as T[] | undefined;
     if (!view) {
       view = this.events.map((e) => convert(e, prefixLength));
       this.views.set(prefixLength, view);
     }
+    this.lastView = { prefixLength, view };
     return view;
   }
 }
@@ -74,47 +86,90 @@ export interface Sink {
   started?(revision: bigint): void;
 }
 
-/** One subscription: delivers each revision at most once, in order. */
-export class Subscription {
+/** Bits of {@link Subscription.flags}. */
+const LIVE = 1;
+const KEEPER = 2;
+const CONFIRMED = 4;
+const CLOSED = 8;
+
+/**
+ * One subscription: delivers each revision at most once, in order. Kept small (100,000 of them on one key are one
+ * broadcast's list): its booleans share one number, and it is its own teardown ({@link unsubscribe}).
+ */
+export class Subscription implements Slotted {
   /** Highest revision delivered (or skipped as "before subscribe"); later batches only. */
   lastRevision: bigint;
   /** Still being fed by its own catch-up watcher. */
-  catchUp: import('../transport/index.js').WatcherHandle | undefined;
+  catchUp: import('../transport/index.js').WatcherHandle | undefined = undefined;
   /** The broadcast it is joined to, or (while catching up) will join. Always the current one: moves and replacements update it. */
-  broadcast: Broadcast | undefined;
-  /** A live subscription (no `fromRevision`): may be moved past a compaction it never depended on. */
-  readonly live: boolean;
-  /**
-   * etcd confirmed a watcher that covers this subscription's start (see {@link Broadcast.confirmed}): from then on the
-   * events after the start must arrive, or the subscription fails with `CompactedError`. Only an unconfirmed live
-   * subscription may instead be moved past a compaction.
-   */
-  confirmed = false;
+  broadcast: Broadcast | undefined = undefined;
   /**
    * The store revision at which etcd first acknowledged a watcher covering this live subscription (its `created`
    * header, or the revision it joined an acknowledged watcher at). Every event after it is owed: a compaction past it
    * fails the subscription with `CompactedError` even while unconfirmed; only one never acknowledged, or compacted
    * no further than this, may be moved.
    */
-  acknowledgedAt: bigint | undefined;
-  closed = false;
+  acknowledgedAt: bigint | undefined = undefined;
+  /** Its index in its broadcast's {@link SubscriberList}. */
+  slot = -1;
+  /** {@link live}, {@link keeper}, {@link confirmed}, {@link closed} as bits. */
+  private flags: number;
 
   constructor(
     readonly sink: Sink,
     lastRevision: bigint,
     live: boolean,
     /** Only keeps a `fromNow` broadcast open for the kit's waits (not counted as a subscriber in the stats). */
-    readonly keeper = false,
+    keeper = false,
+    /** Whom {@link unsubscribe} asks to end this subscription (its hub). */
+    private readonly owner?: { unsubscribe(sub: Subscription): void },
   ) {
     this.lastRevision = lastRevision;
-    this.live = live;
+    this.flags = (live ? LIVE : 0) | (keeper ? KEEPER : 0);
+  }
+
+  /** A live subscription (no `fromRevision`): may be moved past a compaction it never depended on. */
+  get live(): boolean {
+    return (this.flags & LIVE) !== 0;
+  }
+
+  /** Only keeps a `fromNow` broadcast open for the kit's waits (not counted as a subscriber in the stats). */
+  get keeper(): boolean {
+    return (this.flags & KEEPER) !== 0;
+  }
+
+  /**
+   * etcd confirmed a watcher that covers this subscription's start (see {@link Broadcast.confirmed}): from then on the
+   * events after the start must arrive, or the subscription fails with `CompactedError`. Only an unconfirmed live
+   * subscription may instead be moved past a compaction.
+   */
+  get confirmed(): boolean {
+    return (this.flags & CONFIRMED) !== 0;
+  }
+
+  set confirmed(value: boolean) {
+    this.flags = value ? this.flags | CONFIRMED : this.flags & ~CONFIRMED;
+  }
+
+  /** Ended (unsubscribed, failed or completed): delivers nothing more. */
+  get closed(): boolean {
+    return (this.flags & CLOSED) !== 0;
+  }
+
+  set closed(value: boolean) {
+    this.flags = value ? this.flags | CLOSED : this.flags & ~CLOSED;
   }
 
   /** Delivers the batch if it is newer than anything delivered; isolates the subscriber's own failures. */
   deliver(batch: Batch): void {
-    if (this.closed || batch.revision <= this.lastRevision) return;
+    if ((this.flags & CLOSED) !== 0 || batch.revision <= this.lastRevision) return;
     this.lastRevision = batch.revision;
     this.sink.next(batch);
+  }
+
+  /** Ends the subscription (RxJS takes it as a teardown: no closure per subscription). */
+  unsubscribe(): void {
+    this.owner?.unsubscribe(this);
   }
 }
 
@@ -122,7 +177,8 @@ export class Subscription {
 export const DEFAULT_HISTORY_BATCHES = 512;
 
 export class Broadcast {
-  readonly subscribers = new Set<Subscription>();
+  /** Joined subscriptions, in subscription order (a `Set`-like list: see {@link SubscriberList}). */
+  readonly subscribers = new SubscriberList<Subscription>();
   /** Every event with revision <= position has been delivered to the joined subscribers. */
   position: bigint;
   /** The history holds every batch with revision in (historyStart, position]. */
@@ -165,7 +221,9 @@ export class Broadcast {
   get subscriberCount(): number {
     if (!this.fromNow) return this.subscribers.size;
     let n = 0;
-    for (const sub of this.subscribers) if (!sub.keeper) n++;
+    this.subscribers.forEachLive((sub) => {
+      if (!sub.keeper) n++;
+    });
     return n;
   }
 
@@ -178,10 +236,10 @@ export class Broadcast {
   begin(revision: bigint): void {
     this.position = revision;
     this.historyStart = revision;
-    for (const sub of this.subscribers) {
+    this.subscribers.forEachLive((sub) => {
       if (sub.lastRevision < revision) sub.lastRevision = revision;
       sub.sink.started?.(revision);
-    }
+    });
   }
 
   /** Records a batch and fans it out: O(subscribers), one conversion per namespace depth. */
@@ -190,7 +248,7 @@ export class Broadcast {
     this.position = batch.revision;
     this.history.push(batch);
     if (this.history.length > this.historyLimit) this.historyStart = this.history.shift()!.revision;
-    for (const sub of this.subscribers) sub.deliver(batch);
+    this.subscribers.forEachLive((sub) => sub.deliver(batch));
   }
 
   /** Nothing delivered up to `revision` is missing here: advances an idle broadcast. */
@@ -209,7 +267,8 @@ export class Broadcast {
   /** Joins `sub`, replaying the kept batches it has not seen. */
   join(sub: Subscription): void {
     for (const batch of this.history) sub.deliver(batch);
-    if (sub.lastRevision < this.position) sub.lastRevision = this.position;
+    // `<=`: an equal revision is replaced by the broadcast's own bigint (one less object per subscription).
+    if (sub.lastRevision <= this.position) sub.lastRevision = this.position;
     this.add(sub);
   }
 
@@ -226,13 +285,17 @@ export class Broadcast {
   /** etcd acknowledged (`created`) the current watcher at `revision`: see {@link Subscription.acknowledgedAt}. */
   acknowledge(revision: bigint): void {
     this.createdAt = revision;
-    for (const sub of this.subscribers) if (sub.live) sub.acknowledgedAt ??= revision;
+    this.subscribers.forEachLive((sub) => {
+      if (sub.live) sub.acknowledgedAt ??= revision;
+    });
   }
 
   /** etcd confirmed the current watcher (see {@link confirmed}): every subscription's start is covered. */
   confirm(): void {
     if (this.confirmed) return;
     this.confirmed = true;
-    for (const sub of this.subscribers) sub.confirmed = true;
+    this.subscribers.forEachLive((sub) => {
+      sub.confirmed = true;
+    });
   }
 }

@@ -102,15 +102,15 @@ export class WatchHub {
     );
   }
 
-  /** Subscribes `sink` to `target`. Returns the unsubscribe function. */
+  /** Subscribes `sink` to `target`. Returns the unsubscribe function (`open`: the subscription, its own teardown). */
   subscribe(target: WatchTarget, fromRevision: bigint | undefined, sink: Sink): () => void {
-    if (this.state === 'closed') {
-      sink.complete();
-      return () => {};
-    }
-    const live = fromRevision === undefined;
-    const start = live ? this.knownRevision() + 1n : fromRevision > 0n ? fromRevision : 1n;
-    const sub = new Subscription(sink, start - 1n, live);
+    const sub = this.open(target, fromRevision, sink);
+    return () => sub.unsubscribe();
+  }
+  open(target: WatchTarget, fromRevision: bigint | undefined, sink: Sink): Subscription {
+    if (this.state === 'closed') return (sink.complete(), new Subscription(sink, 0n, false));
+    const start = fromRevision === undefined ? this.knownRevision() + 1n : fromRevision > 0n ? fromRevision : 1n;
+    const sub = new Subscription(sink, start - 1n, fromRevision === undefined, false, this);
     const id = broadcastId(target);
     let broadcast = this.broadcasts.get(id);
     if (!broadcast) {
@@ -125,7 +125,7 @@ export class WatchHub {
       this.catchUps.add(sub);
       this.createCatchUp(sub);
     }
-    return () => this.unsubscribe(sub);
+    return sub;
   }
 
   /**
@@ -186,7 +186,7 @@ export class WatchHub {
   // ---- subscriptions ------------------------------------------------------
 
   /** Acts on the subscription's current broadcast: it may have been moved or replaced since the subscribe. */
-  private unsubscribe(sub: Subscription): void {
+  unsubscribe(sub: Subscription): void {
     if (sub.closed) return;
     sub.closed = true;
     const broadcast = sub.broadcast;

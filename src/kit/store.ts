@@ -8,9 +8,9 @@
  * @module
  * @internal
  */
-import { Observable } from 'rxjs';
+import { Observable, type Subscriber } from 'rxjs';
 import { toBytes, utf8 } from '../bytes.js';
-import type { Batch } from '../core/broadcast.js';
+import type { Batch, Sink } from '../core/broadcast.js';
 import type { Core } from '../core/core.js';
 import type { Namespace } from '../core/namespace.js';
 import type { SessionImpl } from '../core/session.js';
@@ -75,6 +75,30 @@ function sinkOf(sink: StoredWatchSink): Omit<StoredWatchSink, never> {
 }
 
 /**
+ * A user's watch subscription as the hub sees it: one small object, no closure per subscription
+ * (100,000 subscribers on one key are 100,000 of these), delivering each batch's shared view.
+ */
+class EventSink implements Sink {
+  constructor(
+    private readonly subscriber: Subscriber<WatchEvent>,
+    readonly prefixLength: number,
+  ) {}
+
+  next(batch: Batch): void {
+    const events = batch.view(this.prefixLength, toWatchEvent);
+    for (let i = 0; i < events.length; i++) this.subscriber.next(events[i]!);
+  }
+
+  error(error: Error): void {
+    this.subscriber.error(error);
+  }
+
+  complete(): void {
+    this.subscriber.complete();
+  }
+}
+
+/**
  * A core seen through a namespace: what a primitive is built on.
  *
  * @example
@@ -87,6 +111,8 @@ function sinkOf(sink: StoredWatchSink): Omit<StoredWatchSink, never> {
 export class Store {
   /** Bytes of the namespace prefix. */
   private readonly depth: number;
+  /** The target {@link watch} built last, for its user key and options. */
+  private lastWatch: { userKey: string; prefix: boolean; target: WatchTarget } | undefined;
 
   constructor(
     private readonly core: Core,
@@ -204,23 +230,25 @@ export class Store {
    * hub. Errors with `ClosedError` when subscribed after close; completes when the client closes.
    */
   watch(key: string, opts: StoreWatchOptions = {}): Observable<WatchEvent> {
-    const range = opts.prefix ? this.ns.prefixRange(toBytes(key)) : { key: this.ns.key(toBytes(key)), rangeEnd: undefined };
-    const target: WatchTarget = { key: range.key, rangeEnd: range.rangeEnd, prevKv: opts.prevKv === true };
-    const prefixLength = this.depth;
+    const target = this.watchTarget(key, opts.prefix === true, opts.prevKv === true);
+    const fromRevision = opts.fromRevision;
     return new Observable<WatchEvent>((subscriber) => {
       if (this.core.closed) {
         subscriber.error(new ClosedError());
         return undefined;
       }
-      return this.core.watchHub.subscribe(target, opts.fromRevision, {
-        prefixLength,
-        next: (batch) => {
-          for (const event of batch.view(prefixLength, toWatchEvent)) subscriber.next(event);
-        },
-        error: (e) => subscriber.error(e),
-        complete: () => subscriber.complete(),
-      });
+      return this.core.watchHub.open(target, fromRevision, new EventSink(subscriber, this.depth));
     });
+  }
+
+  /** The stored target of a user watch; the last one is reused (many subscriptions to one key build it once). */
+  private watchTarget(key: string, prefix: boolean, prevKv: boolean): WatchTarget {
+    const last = this.lastWatch;
+    if (last && last.userKey === key && last.prefix === prefix && last.target.prevKv === prevKv) return last.target;
+    const range = prefix ? this.ns.prefixRange(toBytes(key)) : { key: this.ns.key(toBytes(key)), rangeEnd: undefined };
+    const target: WatchTarget = { key: range.key, rangeEnd: range.rangeEnd, prevKv };
+    this.lastWatch = { userKey: key, prefix, target };
+    return target;
   }
 
   /**
