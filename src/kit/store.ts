@@ -55,7 +55,7 @@ export interface StoreWatchOptions {
   prevKv?: boolean | undefined;
 }
 
-/** What receives the raw batches of {@link Store.watchStored} (keys stay in stored form). */
+/** What receives the raw batches of {@link Store.joinNow} (keys stay in stored form). */
 export interface StoredWatchSink {
   next(batch: Batch): void;
   error(error: Error): void;
@@ -266,15 +266,6 @@ export class Store {
     return batch.view(this.depth, toWatchEvent);
   }
 
-  /** Raw batches of a stored range (keys not stripped), for waits that compare stored keys. Returns the unsubscribe function. */
-  watchStored(range: { key: Bytes; rangeEnd?: Bytes | undefined }, fromRevision: Rev, sink: StoredWatchSink): () => void {
-    return this.core.watchHub.subscribe({ key: range.key, rangeEnd: range.rangeEnd, prevKv: false }, fromRevision, {
-      prefixLength: 0,
-      next: (batch) => sink.next(batch),
-      error: (e) => sink.error(e),
-      complete: () => sink.complete(),
-    });
-  }
 }
 
 /** The range response of a txn's `index`-th operation. */
