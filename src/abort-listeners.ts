@@ -36,9 +36,8 @@ export function onAbort(signal: AbortSignal, callback: () => void): () => void {
     const callbacks = new Set<() => void>();
     const listener = (): void => {
       fanouts.delete(signal);
-      const all = [...callbacks];
-      callbacks.clear();
-      for (const call of all) {
+      for (const call of [...callbacks]) {
+        if (!callbacks.delete(call)) continue; // removed by an earlier callback of this dispatch (as EventTarget does)
         try {
           call();
         } catch (error) {

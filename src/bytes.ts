@@ -45,6 +45,13 @@ export function equals(a: Bytes | undefined, b: Bytes | undefined): boolean {
   return true;
 }
 
+/** Byte-wise order of two keys (etcd's): negative, 0 or positive. */
+export function compareBytes(a: Bytes, b: Bytes): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
 /**
  * The smallest key greater than every key starting with `prefix` (etcd's
  * `GetPrefixRangeEnd`): the prefix with its last byte below 0xff incremented and

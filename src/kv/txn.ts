@@ -5,7 +5,7 @@
  * @module
  * @internal
  */
-import { toBytes } from '../bytes.js';
+import { compareBytes, toBytes } from '../bytes.js';
 import { InvalidArgumentError } from '../errors.js';
 import { toKeyValue } from '../kit/key-values.js';
 import type { Store } from '../kit/store.js';
@@ -79,12 +79,6 @@ function opToWire(ns: KeyMath, op: unknown, at: string): RequestOp {
     return { range: r.rangeEnd ? { ...r, sortOrder: 'ascend', sortTarget: 'key' } : r };
   }
   return { deleteRange: range(ns, body['key'], body['prefix'], `${at}.delete`) };
-}
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return a.length - b.length;
 }
 
 /**

@@ -30,7 +30,7 @@
  * @internal
  */
 import type { Bytes, PutRequest } from '../transport/index.js';
-import { hex } from '../bytes.js';
+import { compareBytes, hex } from '../bytes.js';
 import { op, rangeOf, type Store } from '../kit/store.js';
 import { Registry } from '../kit/registry.js';
 import { MessageKeys, timeField } from './layout.js';
@@ -81,6 +81,10 @@ export class Publisher {
   private inFlight = 0;
   /** A count trim a background pass computed: the end of the oldest keys to delete, carried by the next publish. */
   private pendingTrim: Bytes | undefined;
+  /** Publishes carrying a trim whose txn has not answered yet (their delete is part of the single flight). */
+  private carrying = 0;
+  /** A publish could not carry the pending trim (see {@link takeTrim}): the next pass deletes at once. */
+  private noCarry = false;
 
   constructor(
     private readonly store: Store,
@@ -105,7 +109,7 @@ export class Publisher {
     this.inFlight++;
     try {
       const first = this.base === undefined && this.lastSweep === -Infinity && this.current === undefined;
-      const trim = first ? undefined : this.takeTrim(put.key);
+      const trim = first ? undefined : this.takeTrim(put);
       const revision = first ? await this.publishFirst(put, now) : trim ? await this.putWithTrim(put, now, trim) : await this.putMessage(put, now);
       await this.settle(revision);
       return revision;
@@ -126,22 +130,34 @@ export class Publisher {
     return res.header.revision;
   }
 
-  /** The pending trim, if this publish can carry it (its key sorts after the range deleted: a txn may not put a key it deletes). */
-  private takeTrim(key: Bytes): Bytes | undefined {
+  /**
+   * The pending trim, if this publish can carry it: its key sorts after the range deleted (a txn may not put a key
+   * it deletes; another publisher's clock may be ahead) and the txn stays within etcd's request size. If it cannot,
+   * the trim is dropped and the next pass deletes at once (a trim that is never carried must not block trimming).
+   */
+  private takeTrim(put: PutRequest): Bytes | undefined {
     const end = this.pendingTrim;
-    if (end === undefined || compareBytes(key, end) < 0) return undefined;
+    if (end === undefined) return undefined;
     this.pendingTrim = undefined;
+    const size = put.value.length + 2 * put.key.length + this.range.key.length + end.length + 64;
+    if (compareBytes(put.key, end) < 0 || size > this.store.maxRequestBytes) {
+      this.noCarry = true;
+      return undefined;
+    }
     return end;
   }
 
   /** One txn: the message's Put (as {@link putMessage}) and the pending trim's DeleteRange, one revision. */
   private async putWithTrim(put: PutRequest, now: number, end: Bytes): Promise<bigint> {
     let res;
+    this.carrying++;
     try {
       res = await this.store.txn({ compare: [], success: [op.put({ ...put, prevKv: true }), op.del({ key: this.range.key, rangeEnd: end })], failure: [] });
     } catch (error) {
       this.pendingTrim ??= end; // not known to be applied: the next publish carries it (deleting twice is harmless)
       throw error;
+    } finally {
+      this.carrying--;
     }
     const first = res.responses[0];
     const replaced = first && 'put' in first ? first.put.prevKv : undefined;
@@ -211,7 +227,8 @@ export class Publisher {
     if (this.base === undefined) return 'wait';
     const estimate = this.base.count + Number(revision > this.base.revision ? revision - this.base.revision : 0n);
     if (estimate > maxMessages + slack + 2 * Math.max(0, this.inFlight - 1)) return 'wait';
-    if (estimate > trimAt && this.pendingTrim === undefined) due = 'background'; // (a pending trim: the next publish carries it)
+    // A pending trim (the next publish carries it) or one being carried is this client's trim in flight: no second pass.
+    if (estimate > trimAt && this.pendingTrim === undefined && this.carrying === 0) due = 'background';
     return due;
   }
 
@@ -273,10 +290,11 @@ export class Publisher {
     })();
     const done = read.then(async () => {
       if (end === undefined) return;
-      if (carry && !sweep) {
+      if (carry && !sweep && !this.noCarry) {
         if (this.pendingTrim === undefined || compareBytes(end, this.pendingTrim) > 0) this.pendingTrim = end;
         return;
       }
+      this.noCarry = false;
       const res = await this.store.deleteRange({ key: this.range.key, rangeEnd: end });
       if (sweep) this.lastSweep = now;
       if (this.pendingTrim !== undefined && compareBytes(end, this.pendingTrim) >= 0) this.pendingTrim = undefined; // done by this delete
@@ -302,11 +320,4 @@ export class Publisher {
   private ageEnd(now: number): Bytes {
     return this.store.key(this.prefix + timeField(now - this.retention.maxAgeMs));
   }
-}
-
-/** Byte-wise order of two keys (etcd's). */
-function compareBytes(a: Bytes, b: Bytes): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return a.length - b.length;
 }

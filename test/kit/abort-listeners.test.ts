@@ -50,6 +50,20 @@ describe('onAbort', () => {
     expect(calls).toEqual(['c']);
   });
 
+  it('a callback removed by an earlier one during the dispatch is not called (as with EventTarget)', () => {
+    const { controller } = counted();
+    const calls: string[] = [];
+    let offB: () => void = () => undefined;
+    onAbort(controller.signal, () => {
+      calls.push('a');
+      offB();
+    });
+    offB = onAbort(controller.signal, () => calls.push('b'));
+    onAbort(controller.signal, () => calls.push('c'));
+    controller.abort();
+    expect(calls).toEqual(['a', 'c']);
+  });
+
   it('the same function added twice is called twice; a throwing callback does not stop the others', async () => {
     const { controller } = counted();
     const calls: string[] = [];
