@@ -13,6 +13,7 @@ import type {
   WireEvent,
   LeaseKeepAliveResponse,
 } from '../../src/transport/index.js';
+import type { Batch, Sink } from '../../src/core/broadcast.js';
 
 export interface FakeWatcher {
   request: WatchCreateRequest;
@@ -106,5 +107,22 @@ export class FakeTransport implements Transport {
   }
   get liveWatchers(): FakeWatcher[] {
     return this.watchers.filter((w) => !w.canceled && !w.stream.closed);
+  }
+}
+
+/** A hub sink that records the revisions, errors and completion it receives. */
+export class Recorder implements Sink {
+  readonly prefixLength = 0;
+  revisions: bigint[] = [];
+  errors: Error[] = [];
+  completed = false;
+  next(batch: Batch): void {
+    this.revisions.push(batch.revision);
+  }
+  error(e: Error): void {
+    this.errors.push(e);
+  }
+  complete(): void {
+    this.completed = true;
   }
 }

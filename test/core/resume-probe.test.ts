@@ -4,26 +4,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WatchHub } from '../../src/core/watch-hub.js';
 import { gapProvenEmpty } from '../../src/core/resume-probe.js';
-import type { Batch, Sink } from '../../src/core/broadcast.js';
 import { CompactedError } from '../../src/errors.js';
 import type { RangeRequest, RangeResponse, Transport } from '../../src/transport/index.js';
-import { FakeTransport, header, putEvent } from './fake-transport.js';
+import { FakeTransport, Recorder, header, putEvent } from './fake-transport.js';
 
 const enc = new TextEncoder();
 const target = (key: string) => ({ key: enc.encode(key), prevKv: false });
 
-class Recorder implements Sink {
-  readonly prefixLength = 0;
-  revisions: bigint[] = [];
-  errors: Error[] = [];
-  next(batch: Batch): void {
-    this.revisions.push(batch.revision);
-  }
-  error(e: Error): void {
-    this.errors.push(e);
-  }
-  complete(): void {}
-}
 
 describe('gapProvenEmpty (the resume-revision choice)', () => {
   const reads = (modRevision: bigint | undefined, readRevision = 20n, startReadable = true) => ({ readRevision, modRevision, startReadable });

@@ -1,28 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WatchHub } from '../../src/core/watch-hub.js';
-import type { Batch, Sink } from '../../src/core/broadcast.js';
 import { CompactedError } from '../../src/errors.js';
-import { FakeTransport, header, putEvent, type FakeWatcher } from './fake-transport.js';
+import { FakeTransport, Recorder, header, putEvent, type FakeWatcher } from './fake-transport.js';
 import type { WatchCancel } from '../../src/transport/index.js';
 
 const enc = new TextEncoder();
 const target = (key: string) => ({ key: enc.encode(key), prevKv: false });
 
-class Recorder implements Sink {
-  readonly prefixLength = 0;
-  revisions: bigint[] = [];
-  errors: Error[] = [];
-  completed = false;
-  next(batch: Batch): void {
-    this.revisions.push(batch.revision);
-  }
-  error(e: Error): void {
-    this.errors.push(e);
-  }
-  complete(): void {
-    this.completed = true;
-  }
-}
 
 describe('WatchHub (state machine, fake transport)', () => {
   let transport: FakeTransport;
