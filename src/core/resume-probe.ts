@@ -53,6 +53,14 @@ export interface ProbeReads {
   startReadable: boolean;
 }
 
+/** Whether a watched range `[key, rangeEnd)` is one key: no range end, or the key followed by a zero byte (the kit's single-key watches). */
+export function isSingleKey(key: Uint8Array, rangeEnd: Uint8Array | undefined): boolean {
+  if (rangeEnd === undefined) return true;
+  if (rangeEnd.length !== key.length + 1 || rangeEnd[key.length] !== 0) return false;
+  for (let i = 0; i < key.length; i++) if (rangeEnd[i] !== key[i]) return false;
+  return true;
+}
+
 /**
  * Whether a watcher created at etcd's revision `createdAt` (delivering every event after it) continues a single-key
  * broadcast at `position` with no gap: see the module comment.

@@ -48,7 +48,7 @@ import type { Log } from '../logger.js';
 import { CompactedError } from '../errors.js';
 import type { ResponseHeader, Transport, WatchCancel, WatchCreateRequest, WatchFilter, WatchStream, WatcherHandle, WatcherListener } from '../transport/index.js';
 import { batchesOf, Broadcast, broadcastId, Subscription, type Sink, type WatchTarget } from './broadcast.js';
-import { MAX_PROBES_PER_REOPEN, probeGap, ResumeProbe } from './resume-probe.js';
+import { isSingleKey, MAX_PROBES_PER_REOPEN, probeGap, ResumeProbe } from './resume-probe.js';
 import { StreamWatchdog } from './stream-watchdog.js';
 
 export type { WatchTarget };
@@ -425,7 +425,7 @@ export class WatchHub {
     let probes = 0;
     for (const b of this.broadcasts.values()) {
       this.createServerWatcher(b);
-      if (this.options.probeResumes && b.rangeEnd === undefined && b.position > 0n && probes++ < MAX_PROBES_PER_REOPEN) this.createServerWatcher(b, true);
+      if (this.options.probeResumes && isSingleKey(b.key, b.rangeEnd) && b.position > 0n && probes++ < MAX_PROBES_PER_REOPEN) this.createServerWatcher(b, true);
     }
     for (const sub of this.catchUps) this.createCatchUp(sub);
   }

@@ -3,7 +3,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WatchHub } from '../../src/core/watch-hub.js';
-import { gapProvenEmpty } from '../../src/core/resume-probe.js';
+import { gapProvenEmpty, isSingleKey } from '../../src/core/resume-probe.js';
 import { CompactedError } from '../../src/errors.js';
 import type { RangeRequest, RangeResponse, Transport } from '../../src/transport/index.js';
 import { FakeTransport, Recorder, header, putEvent } from './fake-transport.js';
@@ -56,7 +56,8 @@ describe('WatchHub resume with probes (fake transport)', () => {
   /** A subscriber of `key` that saw 11 and 12, then an outage; returns it and the watchers created on reopen. */
   async function resumeAfter12(key = 'k') {
     const sub = new Recorder();
-    const unsubscribe = hub.subscribe(key === 'prefix' ? { ...target('p'), rangeEnd: enc.encode('q') } : target(key), undefined, sub);
+    const range = key === 'prefix' ? { ...target('p'), rangeEnd: enc.encode('q') } : key === 'k\0' ? { ...target('k'), rangeEnd: enc.encode('k\0') } : target(key);
+    const unsubscribe = hub.subscribe(range, undefined, sub);
     const w = transport.watchers[0]!;
     w.listener.onCreated(header(10n));
     w.listener.onEvents([putEvent(key, 11n), putEvent(key, 12n)], header(12n));
@@ -125,6 +126,25 @@ describe('WatchHub resume with probes (fake transport)', () => {
     expect(plain.request.startRevision).toBe(13n);
     expect(probe).toBeUndefined();
     expect(reads).toEqual([]);
+  });
+
+  it('a one-key range [k, k\\0) (the kit single-key watches) is probed like a key', async () => {
+    const { sub, plain, probe } = await resumeAfter12('k\0');
+    expect([plain.request.startRevision, probe!.request.startRevision]).toEqual([13n, 0n]);
+    probe!.listener.onCreated(header(20n));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(reads.map((r) => new TextDecoder().decode(r.key))).toEqual(['k', 'k']);
+    expect(transport.liveWatchers).toEqual([probe]); // adopted: the plain watcher from 13 is cancelled
+    probe!.listener.onEvents([putEvent('k', 21n)], header(21n));
+    expect(sub.revisions).toEqual([11n, 12n, 21n]);
+  });
+
+  it('isSingleKey: no range end, or the key and a zero byte', () => {
+    expect(isSingleKey(enc.encode('k'), undefined)).toBe(true);
+    expect(isSingleKey(enc.encode('k'), enc.encode('k\0'))).toBe(true);
+    expect(isSingleKey(enc.encode('k'), enc.encode('l'))).toBe(false);
+    expect(isSingleKey(enc.encode('k'), enc.encode('k\u0001'))).toBe(false);
+    expect(isSingleKey(enc.encode('ab'), enc.encode('ac\0'))).toBe(false);
   });
 
   it('an unsubscribe while the reads are out cancels both watchers', async () => {
