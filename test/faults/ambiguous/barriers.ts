@@ -5,7 +5,8 @@
  * participant is not admitted without a second real one); every `enter`/`leave` finishes
  * (retried once if it failed) within a bound.
  */
-import type { DoubleBarrier } from '../../../src/index.js';
+import { filter, firstValueFrom, timeout } from 'rxjs';
+import type { Conclave, DoubleBarrier } from '../../../src/index.js';
 import type { AmbiguousCase } from './run.js';
 import { BLOCKED_MS, settle, STEP_MS, type Outcome } from './steps.js';
 
@@ -40,11 +41,25 @@ interface EnterState {
 
 const leaveOf = (d: DoubleBarrier, what: string): Promise<Outcome<void>> => settle(d.leave({ signal: AbortSignal.timeout(STEP_MS) }), STEP_MS + 1_000, what);
 
+/**
+ * Resolves once a key exists under `prefix` (read by `c`): a live watch first, then a read — a key put before the
+ * watch started is in the read, one put after it is in the watch. Bounded by `ms`.
+ */
+async function untilAnyKey(c: Conclave, prefix: string, ms: number): Promise<void> {
+  const seen = firstValueFrom(c.watch(prefix, { prefix: true }).pipe(filter((e) => e.type === 'put'), timeout(ms)));
+  seen.catch(() => undefined);
+  if ((await c.getPrefix(prefix, { keysOnly: true })).length > 0) return;
+  await seen;
+}
+
 const enter: AmbiguousCase<EnterState> = {
   name: 'doubleBarrier.enter',
   prepare: async (w) => {
     const peer = w.peer.doubleBarrier('d', 2);
-    return { mine: w.subject.doubleBarrier('d', 2), peer, peerEnter: settle(peer.enter({ signal: AbortSignal.timeout(STEP_MS + 4_000) }), STEP_MS + 5_000, 'peer enter') };
+    const peerEnter = settle(peer.enter({ signal: AbortSignal.timeout(STEP_MS + 4_000) }), STEP_MS + 5_000, 'peer enter');
+    // The subject enters second (so it is the one that writes `ready`): the same writes in every run, each faulted in turn.
+    await untilAnyKey(w.observer, 'd/waiters/', STEP_MS);
+    return { mine: w.subject.doubleBarrier('d', 2), peer, peerEnter };
   },
   op: (_w, s) => s.mine.enter({ signal: AbortSignal.timeout(STEP_MS) }),
   async verify(w, s, out) {
